@@ -1,0 +1,184 @@
+#include "bus/bus.hpp"
+
+#include <stdexcept>
+
+#include <boost/asio/post.hpp>
+
+#include "bus/event_id.hpp"
+#include "bus/routing_hash.hpp"
+#include "event/event_validation.hpp"
+
+namespace cim::core {
+
+Bus::Bus(const Catalogue& catalogue, Clock& clock, BusOptions options, std::shared_ptr<spdlog::logger> logger)
+    : catalogue_(catalogue),
+      clock_(clock),
+      options_(options),
+      logger_(std::move(logger)),
+      timers_(clock, [this](TimerService::Callback callback) {
+          // Timer callbacks count as in flight, so drain() also waits for what a due timer publishes.
+          in_flight_.fetch_add(1);
+          boost::asio::post(io_, [this, callback = std::move(callback)] {
+              callback();
+              if (in_flight_.fetch_sub(1) == 1) in_flight_.notify_all();
+          });
+      }) {
+    if (options_.threads == 0) throw std::invalid_argument("bus: threads must be at least 1");
+    if (options_.shards == 0) throw std::invalid_argument("bus: shards must be at least 1");
+    if (options_.shard_capacity == 0) throw std::invalid_argument("bus: shard_capacity must be at least 1");
+    shards_.reserve(options_.shards);
+    for (std::size_t i = 0; i < options_.shards; ++i) {
+        shards_.push_back(std::make_unique<Shard>(io_, options_.shard_capacity,
+                                                  [this](Envelope& envelope) { process(envelope); }));
+    }
+}
+
+Bus::~Bus() { stop(); }
+
+void Bus::add_endpoint(Endpoint& endpoint) {
+    if (state_ != State::created) throw std::logic_error("bus: endpoints can only be added before start()");
+    endpoints_.push_back(&endpoint);
+}
+
+const std::vector<std::string>& Bus::start() {
+    if (state_ != State::created) throw std::logic_error("bus: start() called twice");
+    wiring_ = build_wiring(catalogue_, endpoints_);
+    work_ = std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
+        io_.get_executor());
+    for (std::size_t i = 0; i < options_.threads; ++i) workers_.emplace_back([this] { io_.run(); });
+    state_ = State::running;
+    return wiring_.warnings;
+}
+
+PublishResult Bus::publish(const Endpoint* publisher, Event event) {
+    // Counted before the state check, so stop() cannot miss an event that slips in while it flips the state.
+    in_flight_.fetch_add(1);
+    auto refuse = [&](PublishStatus status, std::string error) {
+        if (in_flight_.fetch_sub(1) == 1) in_flight_.notify_all();
+        if (publisher != nullptr) const_cast<Endpoint*>(publisher)->counters().publish_rejected.fetch_add(1, std::memory_order_relaxed);
+        (status == PublishStatus::busy ? busy_ : invalid_).fetch_add(1, std::memory_order_relaxed);
+        return PublishResult{status, std::move(error), {}};
+    };
+
+    const State state = state_.load();
+    if (state != State::running && state != State::stopping) {
+        return refuse(PublishStatus::stopped,
+                      state == State::created ? "the runtime is not started" : "the runtime is stopped");
+    }
+    try {
+        validate_event(event, catalogue_);
+    } catch (const EventError& e) {
+        return refuse(PublishStatus::invalid, e.what());
+    }
+    if (publisher != nullptr) {
+        const auto it = wiring_.may_publish.find(publisher);
+        if (it == wiring_.may_publish.end() || !it->second[event.kind]) {
+            return refuse(PublishStatus::not_declared, "plugin '" + publisher->name() + "' published " + event.name +
+                                                           ", which its manifest does not declare under publishes");
+        }
+    }
+    if (event.id.empty()) event.id = make_event_id();
+    if (event.timestamp_ms == 0) event.timestamp_ms = clock_.now_ms();
+
+    PublishResult result{PublishStatus::accepted, {}, event.id};
+    Shard& shard = shard_for(event.routing_key());
+    Envelope envelope{std::move(event), publisher};
+    if (!shard.try_push(envelope)) {
+        return refuse(PublishStatus::busy, "busy: the shard of '" + std::string(envelope.event.routing_key()) +
+                                               "' holds " + std::to_string(shard.capacity()) +
+                                               " undelivered events; retry later");
+    }
+    accepted_.fetch_add(1, std::memory_order_relaxed);
+    if (publisher != nullptr) const_cast<Endpoint*>(publisher)->counters().published.fetch_add(1, std::memory_order_relaxed);
+    return result;
+}
+
+Shard& Bus::shard_for(std::string_view routing_key) {
+    return *shards_[routing_hash(routing_key) % shards_.size()];
+}
+
+void Bus::process(Envelope& envelope) {
+    const Event& event = envelope.event;
+    for (Endpoint* consumer : wiring_.consumers[event.kind]) {
+        if (consumer == envelope.publisher) continue;  // a plugin never hears its own event back
+        DeliveryOutcome outcome;
+        try {
+            outcome = consumer->deliver(event);
+        } catch (const std::exception& e) {
+            outcome = {false, std::string("threw: ") + e.what()};
+        } catch (...) {
+            outcome = {false, "threw an unknown exception"};
+        }
+        if (outcome.ok) {
+            consumer->counters().delivered.fetch_add(1, std::memory_order_relaxed);
+            deliveries_.fetch_add(1, std::memory_order_relaxed);
+        } else {
+            count_failure(*consumer, event.name + " " + event.id, outcome.error);
+        }
+    }
+    if (in_flight_.fetch_sub(1) == 1) in_flight_.notify_all();
+}
+
+void Bus::count_failure(Endpoint& endpoint, const std::string& what, const std::string& error) {
+    endpoint.counters().failed.fetch_add(1, std::memory_order_relaxed);
+    delivery_failures_.fetch_add(1, std::memory_order_relaxed);
+    if (logger_) logger_->error("plugin '{}' failed on {}: {}", endpoint.name(), what, error);
+}
+
+bool Bus::schedule_timer(Endpoint& owner, std::uint64_t delay_ms, std::uint64_t token) {
+    const State state = state_.load();
+    if (state != State::running && state != State::stopping) return false;
+    return timers_.schedule(delay_ms, &owner, token, [this, &owner, token] {
+        DeliveryOutcome outcome;
+        try {
+            outcome = owner.fire_timer(token);
+        } catch (const std::exception& e) {
+            outcome = {false, std::string("threw: ") + e.what()};
+        } catch (...) {
+            outcome = {false, "threw an unknown exception"};
+        }
+        if (!outcome.ok) count_failure(owner, "timer " + std::to_string(token), outcome.error);
+    });
+}
+
+void Bus::cancel_timer(const Endpoint& owner, std::uint64_t token) { timers_.cancel(&owner, token); }
+
+void Bus::log(const Endpoint& source, cim_log_level_t level, std::string_view message) {
+    if (!logger_) return;
+    spdlog::level::level_enum spd = spdlog::level::info;
+    switch (level) {
+        case CIM_LOG_TRACE: spd = spdlog::level::trace; break;
+        case CIM_LOG_DEBUG: spd = spdlog::level::debug; break;
+        case CIM_LOG_INFO: spd = spdlog::level::info; break;
+        case CIM_LOG_WARN: spd = spdlog::level::warn; break;
+        default: spd = spdlog::level::err; break;
+    }
+    logger_->log(spd, "[{}] {}", source.name(), message);
+}
+
+void Bus::drain() {
+    for (std::uint64_t n = in_flight_.load(); n != 0; n = in_flight_.load()) in_flight_.wait(n);
+}
+
+void Bus::stop() {
+    State expected = State::running;
+    if (!state_.compare_exchange_strong(expected, State::stopping)) {
+        if (expected == State::created) state_ = State::stopped;
+        return;  // never started, or already stopping / stopped
+    }
+    timers_.stop();  // pending timers are dropped; durable ones (sessions) are restored from the store
+    drain();         // publishes still accepted here: replies to drained events are not lost
+    state_ = State::stopped;
+    drain();         // anything that was admitted while the state flipped
+    work_.reset();
+    for (std::thread& worker : workers_) worker.join();
+    workers_.clear();
+}
+
+BusMetrics Bus::metrics() const {
+    return {accepted_.load(std::memory_order_relaxed),  busy_.load(std::memory_order_relaxed),
+            invalid_.load(std::memory_order_relaxed),   deliveries_.load(std::memory_order_relaxed),
+            delivery_failures_.load(std::memory_order_relaxed), in_flight_.load(std::memory_order_relaxed)};
+}
+
+}  // namespace cim::core

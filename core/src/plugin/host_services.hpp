@@ -1,0 +1,32 @@
+// What the runtime offers a plugin instance behind the cim_host_t callbacks. The bus implements it; the plugin
+// instance only translates between the C ABI and these calls.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "bus/publish_result.hpp"
+#include "cim/abi.h"
+#include "event/event.hpp"
+
+namespace cim::core {
+
+class Endpoint;
+
+class HostServices {
+public:
+    virtual ~HostServices() = default;
+    /// Validates, stamps and enqueues `event` on behalf of `publisher` (nullptr = an external source, which may
+    /// publish any catalogue event). Thread-safe.
+    virtual PublishResult publish(const Endpoint* publisher, Event event) = 0;
+    /// Calls `owner.fire_timer(token)` after `delay_ms` of the runtime's clock. False when the runtime is stopping.
+    virtual bool schedule_timer(Endpoint& owner, std::uint64_t delay_ms, std::uint64_t token) = 0;
+    /// Cancels every pending timer of `owner` with `token`.
+    virtual void cancel_timer(const Endpoint& owner, std::uint64_t token) = 0;
+    /// The runtime's clock, ms since the Unix epoch.
+    virtual std::int64_t now_ms() const = 0;
+    /// A log line on behalf of `source`.
+    virtual void log(const Endpoint& source, cim_log_level_t level, std::string_view message) = 0;
+};
+
+}  // namespace cim::core

@@ -1,0 +1,60 @@
+// One created plugin: the bridge between the bus's Endpoint interface and the plugin's C hooks.
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "bus/endpoint.hpp"
+#include "plugin/host_services.hpp"
+#include "plugin/plugin_library.hpp"
+
+namespace cim::core {
+
+/// A plugin hook failed at a point where the runtime cannot go on with it (create, start); names plugin and reason.
+struct PluginError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+class PluginInstance final : public Endpoint {
+public:
+    /// Calls the plugin's `create` with its config (a JSON object, already checked against its schema).
+    /// Throws PluginError with the plugin's last_error when create fails.
+    PluginInstance(std::shared_ptr<const PluginLibrary> library, HostServices& host, const std::string& config_json);
+    /// Calls `destroy`. The library stays loaded while this instance (or anything else holding it) lives.
+    ~PluginInstance() override;
+
+    PluginInstance(const PluginInstance&) = delete;
+    PluginInstance& operator=(const PluginInstance&) = delete;
+
+    /// Calls `start`; throws PluginError when it fails.
+    void start();
+    /// Calls `stop`; a failure is returned, not thrown: stopping goes on for every other plugin.
+    DeliveryOutcome stop();
+
+    const Manifest& manifest() const override { return library_->manifest(); }
+    DeliveryOutcome deliver(const Event& event) override;
+    DeliveryOutcome fire_timer(std::uint64_t token) override;
+
+    const PluginLibrary& library() const noexcept { return *library_; }
+
+private:
+    DeliveryOutcome outcome_of(cim_rc_t rc, const char* hook);
+    static PluginInstance& self(cim_host_ctx_t* ctx) { return *reinterpret_cast<PluginInstance*>(ctx); }
+
+    // The cim_host_t callbacks. None may throw into plugin code.
+    static cim_rc_t host_publish(cim_host_ctx_t* ctx, const cim_event_t* event);
+    static cim_rc_t host_schedule_timer(cim_host_ctx_t* ctx, std::uint64_t delay_ms, std::uint64_t token);
+    static cim_rc_t host_cancel_timer(cim_host_ctx_t* ctx, std::uint64_t token);
+    static void host_log(cim_host_ctx_t* ctx, cim_log_level_t level, cim_str_t message);
+    static std::int64_t host_now_ms(cim_host_ctx_t* ctx);
+    static cim_str_t host_last_error(cim_host_ctx_t* ctx);
+
+    std::shared_ptr<const PluginLibrary> library_;
+    HostServices& host_;
+    cim_host_t host_table_{};
+    cim_instance_t* instance_ = nullptr;
+    bool started_ = false;
+};
+
+}  // namespace cim::core
