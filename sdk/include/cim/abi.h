@@ -18,12 +18,18 @@
  *     host ignores fields a newer writer appended.
  *   - No C++ type, exception, RTTI or allocator crosses. Whoever allocates frees.
  *   - Strings are `cim_str_t` views (pointer + length, not NUL-terminated unless stated) valid only for the duration of
- *     the call that received them; copy what you keep. Manifest strings are NUL-terminated and static.
+ *     the call that received them; copy what you keep. Manifest strings are NUL-terminated and static. All text is
+ *     UTF-8; `data_json` and `config_json` are UTF-8 JSON.
  *   - Nothing here assumes a shared address space beyond a single call: no pointer into host state is kept across
  *     calls, so the same plugin can later be hosted out of process.
  *   - Return codes are `cim_rc_t`; a failing plugin hook explains itself through `last_error`.
  *
- * Versioning: see cim/version.h. Every symbol says the ABI version that introduced it ("Since").
+ * Versioning: see cim/version.h. Every symbol says the ABI version that introduced it ("Since"); a field appended to
+ * a struct later carries its own "Since".
+ *
+ * Language linkage: the function-pointer types below are declared inside `extern "C"`. A C++ plugin may assign
+ * `static` member functions to them, as GCC and Clang treat C and C++ linkage alike (Falco's C++ SDK relies on the
+ * same); the header-only C++ layer does exactly that.
  */
 #ifndef CIM_ABI_H
 #define CIM_ABI_H
@@ -271,9 +277,11 @@ typedef struct cim_plugin_t {
      * create — build an instance with its configuration.
      * Caller: the host's control thread, once per configured plugin. Required: yes.
      * @param host         the host's callbacks; valid until `destroy` returns, so the instance may keep the pointer.
-     * @param config_json  the plugin's config table as a JSON object, already checked against the manifest's schema.
+     * @param config_json  the plugin's config table as a JSON object text, already checked against the manifest's
+     *                     schema and with its defaults filled in; "{}" when the table has no keys.
      * @param out          receives the instance. On failure the plugin may still set it so that the host can read
-     *                     `last_error(*out)`; the host then calls `destroy(*out)`.
+     *                     `last_error(*out)`; the host then calls `destroy(*out)`. When *out stays NULL the host reads
+     *                     `last_error(NULL)` instead, and calls no `destroy`.
      * @return CIM_OK, or an error code; the instance is not started on failure.
      * OWNERSHIP: `config_json` is borrowed for the call; the instance is the plugin's, freed by `destroy`.
      * Since 1.0.
@@ -323,9 +331,10 @@ typedef struct cim_plugin_t {
     void (*destroy)(cim_instance_t* instance);
 
     /**
-     * last_error — why the last hook that failed on this instance failed.
+     * last_error — why the last hook called on this instance, on this thread, failed.
      * Caller: the host, on the thread that saw the failure, right after it. Required: yes.
-     * @return a NUL-terminated message, or NULL.
+     * @param instance  the instance, or NULL to explain a `create` that failed without producing one.
+     * @return a NUL-terminated message, or NULL when the last hook succeeded (every hook call clears it first).
      * OWNERSHIP: plugin-owned, valid until the next hook call on this instance from the same thread.
      * Since 1.0.
      */
@@ -335,7 +344,8 @@ typedef struct cim_plugin_t {
 /**
  * The one symbol a plugin exports (named by CIM_PLUGIN_ENTRY_SYMBOL).
  * Caller: the host's loader, once, right after the library is opened. Required: yes.
- * @return the plugin's static table; never NULL.
+ * @return the plugin's static table; never NULL. A plugin that cannot describe itself (its manifest could not be
+ *   built) returns its table with `manifest` NULL, and the host refuses to load it.
  * OWNERSHIP: the table is static in the library.
  * Since 1.0.
  */
