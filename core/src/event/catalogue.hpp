@@ -8,9 +8,11 @@
 // only read, so lookups take no lock (the hot path must not).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <optional>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -69,8 +71,14 @@ public:
                                      std::string_view plugin);
 
 private:
-    std::vector<std::unique_ptr<EventKind>> kinds_;          // stable addresses
-    std::unordered_map<std::string, EventKindId> by_name_;   // canonical names and aliases
+    // Lets find() look a string_view up without building a std::string: it runs once per published event.
+    struct NameHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view name) const noexcept { return std::hash<std::string_view>{}(name); }
+    };
+
+    std::vector<std::unique_ptr<EventKind>> kinds_;                                 // stable addresses
+    std::unordered_map<std::string, EventKindId, NameHash, std::equal_to<>> by_name_;  // canonical names and aliases
 };
 
 }  // namespace cim::core
