@@ -20,7 +20,7 @@ Bus::Bus(const Catalogue& catalogue, Clock& clock, BusOptions options, std::shar
           in_flight_.fetch_add(1);
           boost::asio::post(io_, [this, callback = std::move(callback)] {
               callback();
-              if (in_flight_.fetch_sub(1) == 1) in_flight_.notify_all();
+              finish_one();
           });
       }) {
     if (options_.threads == 0) throw std::invalid_argument("bus: threads must be at least 1");
@@ -28,8 +28,9 @@ Bus::Bus(const Catalogue& catalogue, Clock& clock, BusOptions options, std::shar
     if (options_.shard_capacity == 0) throw std::invalid_argument("bus: shard_capacity must be at least 1");
     shards_.reserve(options_.shards);
     for (std::size_t i = 0; i < options_.shards; ++i) {
-        shards_.push_back(std::make_unique<Shard>(io_, options_.shard_capacity,
-                                                  [this](Envelope& envelope) { process(envelope); }));
+        shards_.push_back(std::make_unique<Shard>(
+            io_, options_.shard_capacity, [this](Envelope& envelope) { process(envelope); },
+            [this] { in_flight_.fetch_add(1); }));
     }
 }
 
@@ -38,6 +39,15 @@ Bus::~Bus() { stop(); }
 void Bus::add_endpoint(Endpoint& endpoint) {
     if (state_ != State::created) throw std::logic_error("bus: endpoints can only be added before start()");
     endpoints_.push_back(&endpoint);
+}
+
+void Bus::set_admission_stage(AdmissionStage& stage) {
+    if (state_ != State::created) throw std::logic_error("bus: the admission stage can only be set before start()");
+    stage_ = &stage;
+}
+
+void Bus::finish_one() noexcept {
+    if (in_flight_.fetch_sub(1) == 1) in_flight_.notify_all();
 }
 
 const std::vector<std::string>& Bus::start() {
@@ -51,10 +61,14 @@ const std::vector<std::string>& Bus::start() {
 }
 
 PublishResult Bus::publish(const Endpoint* publisher, Event event) {
-    // Counted before the state check, so stop() cannot miss an event that slips in while it flips the state.
+    // The publish itself counts as in flight until it returns, so stop() cannot miss an event that slips in while it
+    // flips the state; every queued event adds its own count (Shard's on_queued) before this one is released.
     in_flight_.fetch_add(1);
+    struct Release {
+        Bus& bus;
+        ~Release() { bus.finish_one(); }
+    } release{*this};
     auto refuse = [&](PublishStatus status, std::string error) {
-        if (in_flight_.fetch_sub(1) == 1) in_flight_.notify_all();
         if (publisher != nullptr) const_cast<Endpoint*>(publisher)->counters().publish_rejected.fetch_add(1, std::memory_order_relaxed);
         (status == PublishStatus::busy ? busy_ : invalid_).fetch_add(1, std::memory_order_relaxed);
         return PublishResult{status, std::move(error), {}};
@@ -81,20 +95,36 @@ PublishResult Bus::publish(const Endpoint* publisher, Event event) {
     if (event.timestamp_ms == 0) event.timestamp_ms = clock_.now_ms();
 
     PublishResult result{PublishStatus::accepted, {}, event.id};
-    Shard& shard = shard_for(event.routing_key());
-    Envelope envelope{std::move(event), publisher};
-    if (!shard.try_push(envelope)) {
-        return refuse(PublishStatus::busy, "busy: the shard of '" + std::string(envelope.event.routing_key()) +
-                                               "' holds " + std::to_string(shard.capacity()) +
+    const std::size_t shard = shard_index(event.routing_key());
+    const std::string routing_key(event.routing_key());
+    AdmissionResult admitted;
+    const bool queued = shards_[shard]->try_admit([&](Admission& admission) {
+        if (stage_ != nullptr) {
+            admitted = stage_->admit(shard, std::move(event), publisher, admission);
+        } else {
+            admission.deliver(std::move(event), publisher);
+        }
+    });
+    if (!queued) {
+        return refuse(PublishStatus::busy, "busy: the shard of '" + routing_key + "' holds " +
+                                               std::to_string(shards_[shard]->capacity()) +
                                                " undelivered events; retry later");
+    }
+    if (admitted.duplicate) duplicates_.fetch_add(1, std::memory_order_relaxed);
+    if (admitted.ticket != 0) {
+        try {
+            stage_->wait_durable(shard, admitted.ticket);  // sync = "full": acknowledged means on disk
+        } catch (const std::exception& e) {
+            return refuse(PublishStatus::failed, e.what());
+        }
     }
     accepted_.fetch_add(1, std::memory_order_relaxed);
     if (publisher != nullptr) const_cast<Endpoint*>(publisher)->counters().published.fetch_add(1, std::memory_order_relaxed);
     return result;
 }
 
-Shard& Bus::shard_for(std::string_view routing_key) {
-    return *shards_[routing_hash(routing_key) % shards_.size()];
+std::size_t Bus::shard_index(std::string_view routing_key) const noexcept {
+    return routing_hash(routing_key) % shards_.size();
 }
 
 void Bus::process(Envelope& envelope) {
@@ -116,7 +146,7 @@ void Bus::process(Envelope& envelope) {
             count_failure(*consumer, event.name + " " + event.id, outcome.error);
         }
     }
-    if (in_flight_.fetch_sub(1) == 1) in_flight_.notify_all();
+    finish_one();
 }
 
 void Bus::count_failure(Endpoint& endpoint, const std::string& what, const std::string& error) {
@@ -178,7 +208,8 @@ void Bus::stop() {
 BusMetrics Bus::metrics() const {
     return {accepted_.load(std::memory_order_relaxed),  busy_.load(std::memory_order_relaxed),
             invalid_.load(std::memory_order_relaxed),   deliveries_.load(std::memory_order_relaxed),
-            delivery_failures_.load(std::memory_order_relaxed), in_flight_.load(std::memory_order_relaxed)};
+            delivery_failures_.load(std::memory_order_relaxed), in_flight_.load(std::memory_order_relaxed),
+            duplicates_.load(std::memory_order_relaxed)};
 }
 
 }  // namespace cim::core

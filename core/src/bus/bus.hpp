@@ -13,13 +13,14 @@
 #include <boost/asio/io_context.hpp>
 #include <spdlog/logger.h>
 
+#include "bus/admission.hpp"
 #include "bus/clock.hpp"
 #include "bus/endpoint.hpp"
 #include "bus/shard.hpp"
 #include "bus/timer_service.hpp"
 #include "bus/wiring.hpp"
 #include "event/catalogue.hpp"
-#include "plugin/host_services.hpp"
+#include "bus/publish_result.hpp"
 
 namespace cim::core {
 
@@ -37,14 +38,15 @@ struct BusMetrics {
     std::uint64_t deliveries = 0;        ///< successful on_event calls
     std::uint64_t delivery_failures = 0; ///< on_event / on_timer calls that failed or threw
     std::uint64_t in_flight = 0;         ///< accepted events not yet delivered to every consumer
+    std::uint64_t duplicates = 0;        ///< publishes of an event id already applied (accepted, ignored)
 };
 
-class Bus final : public HostServices {
+class Bus {
 public:
     /// `catalogue` and `clock` must outlive the bus. `logger` receives delivery failures and plugin log lines.
     Bus(const Catalogue& catalogue, Clock& clock, BusOptions options, std::shared_ptr<spdlog::logger> logger);
     /// Stops (draining what was accepted) if still running.
-    ~Bus() override;
+    ~Bus();
 
     Bus(const Bus&) = delete;
     Bus& operator=(const Bus&) = delete;
@@ -52,16 +54,26 @@ public:
     /// Adds an endpoint to be wired at start(). The endpoint must outlive the bus's stop(). Not thread-safe; only
     /// before start().
     void add_endpoint(Endpoint& endpoint);
+    /// Installs the work done under each shard's lock before delivery (session tracking, journal). `stage` must
+    /// outlive the bus. Only before start(); without a stage, accepted events are simply delivered.
+    void set_admission_stage(AdmissionStage& stage);
     /// Wires the endpoints (throws WiringError) and starts the worker threads. Returns the wiring's warnings.
     const std::vector<std::string>& start();
     /// The wiring built by start().
     const Wiring& wiring() const noexcept { return wiring_; }
 
-    PublishResult publish(const Endpoint* publisher, Event event) override;
-    bool schedule_timer(Endpoint& owner, std::uint64_t delay_ms, std::uint64_t token) override;
-    void cancel_timer(const Endpoint& owner, std::uint64_t token) override;
-    std::int64_t now_ms() const override { return clock_.now_ms(); }
-    void log(const Endpoint& source, cim_log_level_t level, std::string_view message) override;
+    /// Validates, stamps, admits and queues `event` on behalf of `publisher` (nullptr = an external source, which may
+    /// publish any catalogue event). Thread-safe.
+    PublishResult publish(const Endpoint* publisher, Event event);
+    /// Calls `owner.fire_timer(token)` after `delay_ms` of the bus's clock. False when stopping.
+    bool schedule_timer(Endpoint& owner, std::uint64_t delay_ms, std::uint64_t token);
+    /// Cancels every pending timer of `owner` with `token`.
+    void cancel_timer(const Endpoint& owner, std::uint64_t token);
+    /// The bus's clock, ms since the Unix epoch.
+    std::int64_t now_ms() const { return clock_.now_ms(); }
+    /// A log line on behalf of `source`.
+    void log(const Endpoint& source, cim_log_level_t level, std::string_view message);
+
 
     /// Blocks until every accepted event has been delivered, including events published while draining.
     void drain();
@@ -71,9 +83,17 @@ public:
     BusMetrics metrics() const;
     const Catalogue& catalogue() const noexcept { return catalogue_; }
 
+    /// The shard an event with this routing key belongs to.
+    std::size_t shard_index(std::string_view routing_key) const noexcept;
+    std::size_t shard_count() const noexcept { return shards_.size(); }
+    /// Runs `admit` under shard `shard`'s lock, whatever its depth: the runtime's own events (expiry) are never busy.
+    void admit_on_shard(std::size_t shard, const Shard::Admit& admit) { shards_[shard]->admit_unbounded(admit); }
+    /// The timer service on the bus's clock; its callbacks run on the worker pool and count as in flight.
+    TimerService& timers() noexcept { return timers_; }
+
 private:
     void process(Envelope& envelope);
-    Shard& shard_for(std::string_view routing_key);
+    void finish_one() noexcept;
     void count_failure(Endpoint& endpoint, const std::string& what, const std::string& error);
 
     const Catalogue& catalogue_;
@@ -83,6 +103,7 @@ private:
 
     std::vector<Endpoint*> endpoints_;
     Wiring wiring_;
+    AdmissionStage* stage_ = nullptr;
 
     boost::asio::io_context io_;
     std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
@@ -95,7 +116,7 @@ private:
     // Accepted but not yet fully delivered, across shards: the one number drain() can trust, because a delivery that
     // publishes increments it before its own event decrements it.
     std::atomic<std::uint64_t> in_flight_{0};
-    std::atomic<std::uint64_t> accepted_{0}, busy_{0}, invalid_{0}, deliveries_{0}, delivery_failures_{0};
+    std::atomic<std::uint64_t> accepted_{0}, busy_{0}, invalid_{0}, deliveries_{0}, delivery_failures_{0}, duplicates_{0};
 };
 
 }  // namespace cim::core

@@ -1,27 +1,13 @@
-// What a publish returned: the contract behind cim_host_t::publish and the embedding API's publish.
+// The core speaks the embedding API's publish result, plus its mapping to the C ABI's return codes.
 #pragma once
 
-#include <string>
-
 #include "cim/abi.h"
+#include "cim/runtime/publish_result.hpp"
 
 namespace cim::core {
 
-enum class PublishStatus {
-    accepted,      ///< validated, stamped and queued: it will be tracked, stored and delivered
-    busy,          ///< the conversation's shard is full; nothing was accepted (back-pressure, never a silent drop)
-    invalid,       ///< the event broke a rule; `error` names the field and the rule
-    not_declared,  ///< the publisher's manifest does not list the event under `publishes`
-    stopped,       ///< the runtime is stopping or not started
-};
-
-struct PublishResult {
-    PublishStatus status = PublishStatus::accepted;
-    std::string error;     ///< empty when accepted
-    std::string event_id;  ///< the accepted event's id (the one given, or the one the runtime stamped)
-
-    bool accepted() const noexcept { return status == PublishStatus::accepted; }
-};
+using runtime::PublishResult;
+using runtime::PublishStatus;
 
 /// The ABI return code for a status.
 constexpr cim_rc_t to_rc(PublishStatus status) noexcept {
@@ -31,6 +17,7 @@ constexpr cim_rc_t to_rc(PublishStatus status) noexcept {
         case PublishStatus::invalid: return CIM_INVALID;
         case PublishStatus::not_declared: return CIM_NOT_DECLARED;
         case PublishStatus::stopped: return CIM_STOPPED;
+        case PublishStatus::failed: return CIM_ERROR;
     }
     return CIM_ERROR;
 }

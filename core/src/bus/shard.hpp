@@ -1,8 +1,9 @@
 // A shard: one bounded queue of events, processed one at a time in enqueue order on the bus's worker pool.
 //
 // Conversations hash onto shards, so a shard is what gives each conversation its publish order, and what lets
-// different conversations run in parallel without a global lock. A shard is scheduled on the pool only while it has
-// work, and then drains a batch per turn, so a hot shard amortises scheduling and a quiet one costs nothing.
+// different conversations run in parallel without a global lock. Admission (tracking, journaling) runs under the
+// shard's lock on the publisher's thread; delivery runs on the pool. A shard is scheduled on the pool only while it
+// has work, and then drains a batch per turn, so a hot shard amortises scheduling and a quiet one costs nothing.
 #pragma once
 
 #include <atomic>
@@ -14,6 +15,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "bus/admission.hpp"
 #include "event/event.hpp"
 
 namespace cim::core {
@@ -29,21 +31,27 @@ struct Envelope {
 class Shard {
 public:
     using Processor = std::function<void(Envelope&)>;
+    using Admit = std::function<void(Admission&)>;
 
-    /// `processor` runs for every event, on a pool thread, never concurrently with itself on this shard.
-    Shard(boost::asio::io_context& io, std::size_t capacity, Processor processor);
+    /// `processor` runs for every queued event, on a pool thread, never concurrently with itself on this shard.
+    /// `on_queued` is called once for every event queued (the bus counts them in flight).
+    Shard(boost::asio::io_context& io, std::size_t capacity, Processor processor, std::function<void()> on_queued);
 
     Shard(const Shard&) = delete;
     Shard& operator=(const Shard&) = delete;
 
-    /// Queues `envelope` unless `capacity` events are already queued or being processed; then returns false and
-    /// leaves `envelope` untouched. Thread-safe.
-    bool try_push(Envelope& envelope);
+    /// Runs `admit` under the shard's lock unless `capacity` events are already queued or being processed; returns
+    /// false (running nothing) when full. Thread-safe.
+    bool try_admit(const Admit& admit);
+    /// Runs `admit` under the shard's lock whatever the depth: for the runtime's own events (expiry), which must not
+    /// be refused. Thread-safe.
+    void admit_unbounded(const Admit& admit);
     /// Events queued or being processed. Thread-safe.
     std::size_t depth() const noexcept { return depth_.load(std::memory_order_acquire); }
     std::size_t capacity() const noexcept { return capacity_; }
 
 private:
+    class Queue;
     void run_batch();
 
     static constexpr std::size_t max_batch = 64;  // bounds how long one shard holds a pool thread per turn
@@ -51,6 +59,7 @@ private:
     boost::asio::io_context& io_;
     const std::size_t capacity_;
     Processor processor_;
+    std::function<void()> on_queued_;
     std::mutex mutex_;
     std::deque<Envelope> queue_;
     bool scheduled_ = false;  // a run_batch is posted or running; guarded by mutex_

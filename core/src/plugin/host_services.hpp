@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "bus/publish_result.hpp"
 #include "cim/abi.h"
 #include "event/event.hpp"
@@ -27,6 +29,11 @@ public:
     virtual std::int64_t now_ms() const = 0;
     /// A log line on behalf of `source`.
     virtual void log(const Endpoint& source, cim_log_level_t level, std::string_view message) = 0;
+    /// The conversation with its timeline (cim_host_t::get_conversation), or null when unknown. Throws on a store
+    /// failure.
+    virtual nlohmann::json conversation(std::string_view conversation_id) = 0;
+    /// The customer's journey (cim_host_t::get_customer_journey). Throws on a store failure.
+    virtual nlohmann::json customer_journey(std::string_view customer_id) = 0;
 };
 
 }  // namespace cim::core

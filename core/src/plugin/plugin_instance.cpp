@@ -26,14 +26,17 @@ PluginInstance::PluginInstance(std::shared_ptr<const PluginLibrary> library, Hos
     host_table_.log = &host_log;
     host_table_.now_ms = &host_now_ms;
     host_table_.last_error = &host_last_error;
+    host_table_.get_conversation = &host_get_conversation;
+    host_table_.get_customer_journey = &host_get_customer_journey;
 
     const cim_plugin_t& t = library_->table();
     const cim_rc_t rc = t.create(&host_table_, {config_json.data(), config_json.size()}, &instance_);
     if (rc != CIM_OK || instance_ == nullptr) {
         std::string why = rc == CIM_OK ? "create returned no instance" : "create failed";
+        // abi.h: a failed create may hand back an instance only to explain itself, or explain through NULL.
+        if (const char* e = t.last_error(instance_); e != nullptr && *e != '\0') why += std::string(": ") + e;
         if (instance_ != nullptr) {
-            if (const char* e = t.last_error(instance_)) why += std::string(": ") + e;
-            t.destroy(instance_);  // abi.h: a failed create may hand back an instance only to explain itself
+            t.destroy(instance_);
             instance_ = nullptr;
         }
         throw PluginError("plugin '" + name() + "': " + why);
@@ -133,6 +136,40 @@ void PluginInstance::host_log(cim_host_ctx_t* ctx, cim_log_level_t level, cim_st
 }
 
 std::int64_t PluginInstance::host_now_ms(cim_host_ctx_t* ctx) { return self(ctx).host_.now_ms(); }
+
+namespace {
+
+// Runs one query callback: the document is serialised once and lent to the plugin for the duration of `receive`.
+template <class Query>
+cim_rc_t answer_query(const char* what, cim_str_t id, cim_receive_json_fn receive, void* user, Query query) {
+    try {
+        if (receive == nullptr) return fail(CIM_INVALID, std::string(what) + ": receive is NULL");
+        const nlohmann::json document = query(std::string_view(id.data == nullptr ? "" : id.data, id.size));
+        if (document.is_null()) return fail(CIM_INVALID, std::string(what) + ": unknown id");
+        const std::string text = document.dump();
+        last_host_error.clear();
+        receive(user, {text.data(), text.size()});
+        return CIM_OK;
+    } catch (const std::exception& e) {
+        return fail(CIM_ERROR, std::string(what) + ": " + e.what());
+    } catch (...) {
+        return fail(CIM_ERROR, std::string(what) + ": unknown error");
+    }
+}
+
+}  // namespace
+
+cim_rc_t PluginInstance::host_get_conversation(cim_host_ctx_t* ctx, cim_str_t id, cim_receive_json_fn receive,
+                                               void* user) {
+    return answer_query("get_conversation", id, receive, user,
+                        [&](std::string_view conversation) { return self(ctx).host_.conversation(conversation); });
+}
+
+cim_rc_t PluginInstance::host_get_customer_journey(cim_host_ctx_t* ctx, cim_str_t id, cim_receive_json_fn receive,
+                                                   void* user) {
+    return answer_query("get_customer_journey", id, receive, user,
+                        [&](std::string_view customer) { return self(ctx).host_.customer_journey(customer); });
+}
 
 cim_str_t PluginInstance::host_last_error(cim_host_ctx_t*) {
     return {last_host_error.data(), last_host_error.size()};

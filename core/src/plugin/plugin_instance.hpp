@@ -49,6 +49,9 @@ private:
     static void host_log(cim_host_ctx_t* ctx, cim_log_level_t level, cim_str_t message);
     static std::int64_t host_now_ms(cim_host_ctx_t* ctx);
     static cim_str_t host_last_error(cim_host_ctx_t* ctx);
+    static cim_rc_t host_get_conversation(cim_host_ctx_t* ctx, cim_str_t id, cim_receive_json_fn receive, void* user);
+    static cim_rc_t host_get_customer_journey(cim_host_ctx_t* ctx, cim_str_t id, cim_receive_json_fn receive,
+                                              void* user);
 
     std::shared_ptr<const PluginLibrary> library_;
     HostServices& host_;

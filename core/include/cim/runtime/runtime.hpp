@@ -1,0 +1,116 @@
+// The embedding API: build a runtime from runtime.toml, add in-process handlers, publish, stop.
+//
+// Nothing is global: every Runtime owns its catalogue, plugins, bus and threads, so two runtimes live side by side
+// in one process.
+//
+//     auto rt = cim::runtime::Runtime::from_file("runtime.toml");
+//     rt->add_handler(std::make_shared<Auditor>());
+//     for (const auto& warning : rt->start()) std::cerr << "warning: " << warning << '\n';
+//     rt->publish_json(R"({"name":"CUSTOMER_MESSAGE","conversationId":"c1","customerId":"u1"})");
+//     rt->stop();
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cim/outgoing_event.hpp"
+#include "cim/runtime/catalogue.hpp"
+#include "cim/runtime/error.hpp"
+#include "cim/runtime/handler.hpp"
+#include "cim/runtime/publish_result.hpp"
+
+namespace cim::runtime {
+
+/// A loaded plugin or registered handler, as `cimrt plugins` shows it.
+struct PluginInfo {
+    std::string name;
+    std::string version;
+    std::string description;
+    std::string abi_version;                 ///< "1.0.0"; "in-process" for handlers
+    std::string path;                        ///< the shared object; empty for handlers
+    std::vector<std::string> publishes;
+    std::vector<std::string> consumes;
+    std::string config_schema_json;          ///< empty = takes no options
+    std::uint64_t delivered = 0;             ///< successful deliveries so far
+    std::uint64_t failed = 0;                ///< failed or throwing deliveries and timers so far
+};
+
+/// Runtime-wide counters (DESIGN §7: metrics are a view of these).
+struct Metrics {
+    std::uint64_t accepted = 0;              ///< events accepted by publish
+    std::uint64_t busy = 0;                  ///< publishes refused because a shard was full
+    std::uint64_t rejected = 0;              ///< publishes refused as invalid or undeclared
+    std::uint64_t deliveries = 0;            ///< successful deliveries to consumers
+    std::uint64_t delivery_failures = 0;     ///< failed or throwing deliveries and timers
+    std::uint64_t in_flight = 0;             ///< accepted events not yet delivered
+    std::uint64_t duplicates = 0;            ///< publishes of an already applied event id (accepted, not re-applied)
+};
+
+/// Options that are not the operator's business (so not in runtime.toml).
+struct RuntimeOptions {
+    bool log_to_stderr = true;               ///< log through spdlog to stderr
+    std::string log_level = "info";          ///< trace, debug, info, warn, error, off
+};
+
+class Runtime {
+public:
+    /// Reads `config_file`, loads and creates every enabled plugin. Throws Error (kind config or plugin).
+    static std::unique_ptr<Runtime> from_file(const std::filesystem::path& config_file, RuntimeOptions options = {});
+    /// The same from TOML text; relative paths resolve against `base_dir`.
+    static std::unique_ptr<Runtime> from_string(std::string_view toml, const std::filesystem::path& base_dir,
+                                                RuntimeOptions options = {});
+    /// Stops the runtime if it is running.
+    ~Runtime();
+
+    Runtime(const Runtime&) = delete;
+    Runtime& operator=(const Runtime&) = delete;
+
+    /// Adds an in-process handler; only before start(). Throws Error (kind plugin) for an invalid manifest.
+    void add_handler(std::shared_ptr<Handler> handler);
+    /// Validates the wiring without starting anything: what `cimrt check` does after loading. Returns the wiring's
+    /// warnings; throws Error (kind plugin) when the manifests cannot be wired.
+    std::vector<std::string> check() const;
+    /// Wires everything and starts the workers and every plugin. Returns the wiring's warnings. Throws Error (kind
+    /// plugin) when the wiring fails or a plugin fails to start (plugins already started are stopped again).
+    std::vector<std::string> start();
+    /// Publishes as an external source (allowed any catalogue event). Thread-safe.
+    PublishResult publish(const cim::OutgoingEvent& event);
+    /// Publishes one event given in its JSON wire form. Thread-safe.
+    PublishResult publish_json(std::string_view json);
+    /// Blocks until every accepted event has been delivered. Must not be called from a handler.
+    void drain();
+    /// Stops plugins' input, drains what was accepted, stops the workers. Idempotent.
+    void stop();
+
+    /// The enabled plugins, then the handlers, in load order.
+    std::vector<PluginInfo> plugins() const;
+    /// The tracked state of a conversation right now — {id, state, customerId, channelSessions[{id, state,
+    /// interactive}], participants[{id, type, role, active}]} — or null when the runtime tracks no such conversation.
+    /// Consistent with every event accepted before the call. Thread-safe; only while started.
+    nlohmann::json conversation_state(const std::string& conversation_id) const;
+    /// The conversation with its timeline, as `cimrt inspect conversation --json` shows it (state, channel sessions,
+    /// participants, activities with their updates), or null when unknown. Reflects every accepted event.
+    /// Thread-safe; reads the journal, so it costs what the conversation's history costs.
+    nlohmann::json conversation(const std::string& conversation_id) const;
+    /// The customer's journey across channels and conversations, as `cimrt inspect customer --json` shows it.
+    /// Thread-safe; reads the whole journal.
+    nlohmann::json customer_journey(const std::string& customer_id) const;
+    /// The catalogue: built-in events, then the custom events the loaded plugins declared.
+    std::vector<EventInfo> events() const;
+    /// A snapshot of the counters.
+    Metrics metrics() const;
+
+    /// The core's side. Opaque: embedders build runtimes with from_file / from_string.
+    class Impl;
+    explicit Runtime(std::unique_ptr<Impl> impl);
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cim::runtime

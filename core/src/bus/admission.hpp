@@ -1,0 +1,41 @@
+// Admission: what happens to an accepted event under its shard's lock, before delivery. The session tracker and the
+// journal plug in here (DESIGN §2: track → store → dispatch), so the tracked state, the journal and the delivery
+// order of a conversation are one and the same order.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "event/event.hpp"
+
+namespace cim::core {
+
+class Endpoint;
+
+/// Queues events for delivery from inside an admission; only valid during the call that received it.
+class Admission {
+public:
+    virtual ~Admission() = default;
+    /// Queues `event` for delivery to its consumers, never to `publisher`.
+    virtual void deliver(Event event, const Endpoint* publisher) = 0;
+};
+
+/// What admitting one event produced.
+struct AdmissionResult {
+    bool duplicate = false;    ///< already applied before: accepted, but neither tracked, journaled nor delivered again
+    std::uint64_t ticket = 0;  ///< journal ticket to wait for before acknowledging (0 = nothing to wait for)
+};
+
+/// The work done for each accepted event under its shard's lock. Implementations need no locking of their own for
+/// per-shard state: the shard serialises calls with the same `shard`.
+class AdmissionStage {
+public:
+    virtual ~AdmissionStage() = default;
+    /// Applies `event` (validated and stamped) and queues what must be delivered through `admission`.
+    virtual AdmissionResult admit(std::size_t shard, Event event, const Endpoint* publisher, Admission& admission) = 0;
+    /// Blocks until `ticket` of `shard` is as durable as the store promises; returns at once when the store does not
+    /// acknowledge after durability.
+    virtual void wait_durable(std::size_t shard, std::uint64_t ticket) = 0;
+};
+
+}  // namespace cim::core

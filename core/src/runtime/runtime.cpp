@@ -1,0 +1,246 @@
+#include "cim/runtime/runtime.hpp"
+
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+
+#include "event/describe_catalogue.hpp"
+#include "event/event_error.hpp"
+#include "event/wire_json.hpp"
+#include "runtime/runtime_impl.hpp"
+
+namespace cim::runtime {
+namespace {
+
+std::shared_ptr<spdlog::logger> make_logger(const RuntimeOptions& options) {
+    // A logger of our own, never registered in spdlog's global registry: two runtimes must not share one by name.
+    spdlog::sink_ptr sink;
+    if (options.log_to_stderr) {
+        sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+    } else {
+        sink = std::make_shared<spdlog::sinks::null_sink_mt>();
+    }
+    auto logger = std::make_shared<spdlog::logger>("cimrt", std::move(sink));
+    logger->set_level(spdlog::level::from_str(options.log_level));
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
+    return logger;
+}
+
+core::BusOptions bus_options(const core::RuntimeSection& runtime) {
+    return {runtime.threads, runtime.shards, runtime.shard_capacity};
+}
+
+}  // namespace
+
+Runtime::Impl::Impl(core::RuntimeConfig config_in, RuntimeOptions options, std::unique_ptr<core::Clock> clock_in)
+    : config(std::move(config_in)), clock(std::move(clock_in)), logger(make_logger(options)) {
+    bus = std::make_unique<core::Bus>(catalogue, *clock, bus_options(config.runtime), logger);
+    try {
+        store = core::open_store(config.store, bus->shard_count());
+    } catch (const core::StoreError& e) {
+        throw Error(Error::Kind::config, config.file.string() + ": store: " + e.what());
+    }
+    const core::TrackerOptions tracking{config.sessions.customer_inactivity_timeout};
+    host = std::make_unique<core::RuntimeHost>(*bus, *store, tracking);
+    sessions = std::make_unique<core::SessionStage>(*bus, *store, catalogue, tracking, logger);
+    bus->set_admission_stage(*sessions);
+    for (core::PluginSection& section : config.plugins) {
+        if (section.enabled) load_plugin(section);
+    }
+}
+
+Runtime::Impl::~Impl() {
+    if (bus) bus->stop();
+}
+
+void Runtime::Impl::load_plugin(core::PluginSection& section) {
+    std::shared_ptr<const core::PluginLibrary> library;
+    try {
+        library = core::PluginLibrary::load(section.path);
+    } catch (const core::PluginLoadError& e) {
+        throw Error(Error::Kind::plugin, e.what());
+    }
+    const core::Manifest& manifest = library->manifest();
+    if (manifest.name != section.name) {
+        throw Error(Error::Kind::plugin, section.where.to_string() + ": plugins." + section.name + ": " +
+                                             section.path.string() + " is the plugin '" + manifest.name +
+                                             "'; name the table [plugins." + manifest.name + "]");
+    }
+    try {
+        for (const auto& custom : manifest.custom_events) {
+            catalogue.register_custom(custom.name, custom.type, custom.description, manifest.name);
+        }
+    } catch (const core::CatalogueError& e) {
+        throw Error(Error::Kind::plugin, "plugin '" + manifest.name + "': " + e.what());
+    }
+    try {
+        core::apply_plugin_schema(section, manifest.config_schema_json);
+    } catch (const core::ConfigError& e) {
+        throw Error(Error::Kind::config, e.what());
+    }
+    try {
+        instances.push_back(std::make_unique<core::PluginInstance>(library, *host, section.options.dump()));
+    } catch (const core::PluginError& e) {
+        throw Error(Error::Kind::plugin, e.what());
+    }
+    logger->info("loaded plugin '{}' {} (ABI {}) from {}", manifest.name, manifest.version,
+                 library->abi_version().to_string(), section.path.string());
+}
+
+std::vector<core::Endpoint*> Runtime::Impl::endpoints() const {
+    std::vector<core::Endpoint*> out;
+    for (const auto& instance : instances) out.push_back(instance.get());
+    for (const auto& handler : handlers) out.push_back(handler.get());
+    return out;
+}
+
+std::unique_ptr<Runtime> make_runtime(core::RuntimeConfig config, RuntimeOptions options,
+                                      std::unique_ptr<core::Clock> clock) {
+    return std::unique_ptr<Runtime>(
+        new Runtime(std::make_unique<Runtime::Impl>(std::move(config), std::move(options), std::move(clock))));
+}
+
+std::unique_ptr<Runtime> Runtime::from_file(const std::filesystem::path& config_file, RuntimeOptions options) {
+    core::RuntimeConfig config;
+    try {
+        config = core::load_config_file(config_file);
+    } catch (const core::ConfigError& e) {
+        throw Error(Error::Kind::config, e.what());
+    }
+    return make_runtime(std::move(config), std::move(options), std::make_unique<core::SystemClock>());
+}
+
+std::unique_ptr<Runtime> Runtime::from_string(std::string_view toml, const std::filesystem::path& base_dir,
+                                              RuntimeOptions options) {
+    core::RuntimeConfig config;
+    try {
+        config = core::parse_config(toml, "<string>", base_dir);
+    } catch (const core::ConfigError& e) {
+        throw Error(Error::Kind::config, e.what());
+    }
+    return make_runtime(std::move(config), std::move(options), std::make_unique<core::SystemClock>());
+}
+
+Runtime::Runtime(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Runtime::~Runtime() { stop(); }
+
+void Runtime::add_handler(std::shared_ptr<Handler> handler) {
+    if (impl_->running) throw Error(Error::Kind::plugin, "handlers can only be added before start()");
+    try {
+        impl_->handlers.push_back(std::make_unique<core::HandlerEndpoint>(std::move(handler), *impl_->host));
+    } catch (const std::invalid_argument& e) {
+        throw Error(Error::Kind::plugin, std::string("handler: ") + e.what());
+    }
+}
+
+std::vector<std::string> Runtime::check() const {
+    try {
+        return core::build_wiring(impl_->catalogue, impl_->endpoints()).warnings;
+    } catch (const core::WiringError& e) {
+        throw Error(Error::Kind::plugin, e.what());
+    }
+}
+
+std::vector<std::string> Runtime::start() {
+    Impl& impl = *impl_;
+    if (impl.running) throw Error(Error::Kind::plugin, "the runtime is already started");
+    for (core::Endpoint* endpoint : impl.endpoints()) impl.bus->add_endpoint(*endpoint);
+    std::vector<std::string> warnings;
+    try {
+        warnings = impl.bus->start();
+    } catch (const core::WiringError& e) {
+        throw Error(Error::Kind::plugin, e.what());
+    }
+    // Sessions come back before any plugin starts, so the first event after a restart meets its conversation.
+    const std::uint64_t replayed = impl.sessions->restore();
+    impl.running = true;
+    impl.sessions->arm_restored();
+    if (replayed > 0) {
+        impl.logger->info("restored {} conversation(s) from {} journaled event(s)", impl.sessions->conversation_count(),
+                          replayed);
+    }
+    for (const auto& instance : impl.instances) {
+        try {
+            instance->start();
+            impl.started.push_back(instance.get());
+        } catch (const core::PluginError& e) {
+            stop();  // the plugins already started must not keep running half a pipeline
+            throw Error(Error::Kind::plugin, e.what());
+        }
+    }
+    for (const std::string& warning : warnings) impl.logger->warn("wiring: {}", warning);
+    return warnings;
+}
+
+PublishResult Runtime::publish(const cim::OutgoingEvent& event) {
+    const cim_event_t view = event.abi();
+    return impl_->bus->publish(nullptr, core::from_abi(view));
+}
+
+PublishResult Runtime::publish_json(std::string_view json) {
+    core::Event event;
+    try {
+        event = core::parse_event_json(json, impl_->catalogue);
+    } catch (const core::EventError& e) {
+        return {PublishStatus::invalid, e.what(), {}};
+    }
+    return impl_->bus->publish(nullptr, std::move(event));
+}
+
+void Runtime::drain() { impl_->bus->drain(); }
+
+void Runtime::stop() {
+    Impl& impl = *impl_;
+    if (!impl.running) return;
+    impl.running = false;
+    // Plugins first stop taking outside input; the bus then drains what was accepted, replies included (abi.h).
+    for (auto it = impl.started.rbegin(); it != impl.started.rend(); ++it) {
+        const core::DeliveryOutcome outcome = (*it)->stop();
+        if (!outcome.ok) impl.logger->error("plugin '{}' failed to stop: {}", (*it)->name(), outcome.error);
+    }
+    impl.started.clear();
+    impl.bus->stop();
+    impl.store->flush();
+    const auto m = impl.bus->metrics();
+    impl.logger->info("stopped: {} events accepted, {} deliveries, {} failed", m.accepted, m.deliveries,
+                      m.delivery_failures);
+}
+
+std::vector<PluginInfo> Runtime::plugins() const {
+    std::vector<PluginInfo> out;
+    for (const auto& instance : impl_->instances) {
+        const core::Manifest& m = instance->manifest();
+        out.push_back({m.name, m.version, m.description, instance->library().abi_version().to_string(),
+                       instance->library().path().string(), m.publishes, m.consumes, m.config_schema_json,
+                       instance->counters().delivered.load(), instance->counters().failed.load()});
+    }
+    for (const auto& handler : impl_->handlers) {
+        const core::Manifest& m = handler->manifest();
+        out.push_back({m.name, m.version, m.description, "in-process", "", m.publishes, m.consumes,
+                       m.config_schema_json, handler->counters().delivered.load(), handler->counters().failed.load()});
+    }
+    return out;
+}
+
+nlohmann::json Runtime::conversation_state(const std::string& conversation_id) const {
+    return impl_->sessions->conversation_state(conversation_id);
+}
+
+nlohmann::json Runtime::conversation(const std::string& conversation_id) const {
+    return impl_->host->conversation(conversation_id);
+}
+
+nlohmann::json Runtime::customer_journey(const std::string& customer_id) const {
+    return impl_->host->customer_journey(customer_id);
+}
+
+std::vector<EventInfo> Runtime::events() const { return core::describe(impl_->catalogue); }
+
+std::vector<EventInfo> builtin_events() { return core::describe(core::Catalogue{}); }
+
+Metrics Runtime::metrics() const {
+    const core::BusMetrics m = impl_->bus->metrics();
+    return {m.accepted, m.busy, m.invalid, m.deliveries, m.delivery_failures, m.in_flight, m.duplicates};
+}
+
+}  // namespace cim::runtime

@@ -1,0 +1,19 @@
+#include "runtime/runtime_host.hpp"
+
+#include "runtime/journal_views.hpp"
+
+namespace cim::core {
+
+// Every event accepted before the query has been appended to the journal (admission journals before it delivers);
+// flushing makes the store's reader see them too.
+nlohmann::json RuntimeHost::conversation(std::string_view conversation_id) {
+    store_.flush();
+    return conversation_from_journal(store_, options_, std::string(conversation_id));
+}
+
+nlohmann::json RuntimeHost::customer_journey(std::string_view customer_id) {
+    store_.flush();
+    return journey_from_journal(store_, options_, std::string(customer_id));
+}
+
+}  // namespace cim::core

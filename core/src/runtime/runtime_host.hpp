@@ -1,0 +1,36 @@
+// What a runtime offers its plugins and handlers (HostServices): publishing and timers through the bus, and the
+// state queries of ABI 1.1 answered from the journal.
+#pragma once
+
+#include "bus/bus.hpp"
+#include "plugin/host_services.hpp"
+#include "sessions/session_tracker.hpp"
+#include "store/store.hpp"
+
+namespace cim::core {
+
+class RuntimeHost final : public HostServices {
+public:
+    RuntimeHost(Bus& bus, Store& store, TrackerOptions options) : bus_(bus), store_(store), options_(options) {}
+
+    PublishResult publish(const Endpoint* publisher, Event event) override {
+        return bus_.publish(publisher, std::move(event));
+    }
+    bool schedule_timer(Endpoint& owner, std::uint64_t delay_ms, std::uint64_t token) override {
+        return bus_.schedule_timer(owner, delay_ms, token);
+    }
+    void cancel_timer(const Endpoint& owner, std::uint64_t token) override { bus_.cancel_timer(owner, token); }
+    std::int64_t now_ms() const override { return bus_.now_ms(); }
+    void log(const Endpoint& source, cim_log_level_t level, std::string_view message) override {
+        bus_.log(source, level, message);
+    }
+    nlohmann::json conversation(std::string_view conversation_id) override;
+    nlohmann::json customer_journey(std::string_view customer_id) override;
+
+private:
+    Bus& bus_;
+    Store& store_;
+    TrackerOptions options_;
+};
+
+}  // namespace cim::core

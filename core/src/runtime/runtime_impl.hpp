@@ -1,0 +1,56 @@
+// The core's side of cim::runtime::Runtime: owns everything one runtime is made of. Member order is destruction
+// order in reverse, and matters: the bus stops (draining into the endpoints) before the endpoints go, and the
+// endpoints go before the catalogue and the clock they were built on.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <spdlog/logger.h>
+
+#include "bus/bus.hpp"
+#include "bus/clock.hpp"
+#include "cim/runtime/runtime.hpp"
+#include "config/runtime_config.hpp"
+#include "event/catalogue.hpp"
+#include "plugin/plugin_instance.hpp"
+#include "plugin/plugin_library.hpp"
+#include "runtime/handler_endpoint.hpp"
+#include "runtime/runtime_host.hpp"
+#include "runtime/session_stage.hpp"
+#include "store/store.hpp"
+
+namespace cim::runtime {
+
+class Runtime::Impl {
+public:
+    /// Opens the store and loads and creates every enabled plugin of `config`. Throws Error.
+    Impl(core::RuntimeConfig config, RuntimeOptions options, std::unique_ptr<core::Clock> clock);
+    /// Stops the bus before any member goes: nothing may still be delivering into what is destroyed below.
+    ~Impl();
+
+    /// Every endpoint in wiring order: plugins in config order, then handlers.
+    std::vector<core::Endpoint*> endpoints() const;
+
+    core::RuntimeConfig config;
+    core::Catalogue catalogue;
+    std::unique_ptr<core::Clock> clock;
+    std::shared_ptr<spdlog::logger> logger;
+    std::unique_ptr<core::Store> store;
+    std::unique_ptr<core::Bus> bus;
+    std::unique_ptr<core::RuntimeHost> host;  ///< what plugins and handlers reach through cim_host_t
+    std::vector<std::unique_ptr<core::PluginInstance>> instances;
+    std::vector<std::unique_ptr<core::HandlerEndpoint>> handlers;
+    std::unique_ptr<core::SessionStage> sessions;
+    std::vector<core::PluginInstance*> started;  ///< in start order, for stopping in reverse
+    bool running = false;
+
+private:
+    void load_plugin(core::PluginSection& section);
+};
+
+/// Builds a runtime on a clock of the caller's choice (tests drive a ManualClock). Throws Error.
+std::unique_ptr<Runtime> make_runtime(core::RuntimeConfig config, RuntimeOptions options,
+                                      std::unique_ptr<core::Clock> clock);
+
+}  // namespace cim::runtime

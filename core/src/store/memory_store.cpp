@@ -1,0 +1,49 @@
+#include "store/memory_store.hpp"
+
+#include <algorithm>
+
+namespace cim::core {
+
+bool matches(const JournalFilter& filter, const Event& event) {
+    if (filter.conversation_id && event.conversation_id != *filter.conversation_id) return false;
+    if (filter.customer_id && event.customer_id != *filter.customer_id) return false;
+    if (filter.since_ms && event.timestamp_ms < *filter.since_ms) return false;
+    return true;
+}
+
+MemoryStore::MemoryStore(std::size_t partitions) {
+    for (std::size_t i = 0; i < std::max<std::size_t>(partitions, 1); ++i) {
+        partitions_.push_back(std::make_unique<Partition>());
+    }
+}
+
+std::uint64_t MemoryStore::append(std::size_t partition, const Event& event) {
+    Partition& p = *partitions_[partition % partitions_.size()];
+    std::lock_guard lock(p.mutex);
+    const std::uint64_t sequence = next_sequence_.fetch_add(1, std::memory_order_relaxed);
+    p.journal.emplace_back(sequence, event);
+    return sequence;
+}
+
+void MemoryStore::read_journal(const JournalFilter& filter, const std::function<void(const Event&)>& visit) {
+    std::vector<std::pair<std::uint64_t, Event>> all;
+    for (const auto& p : partitions_) {
+        std::lock_guard lock(p->mutex);
+        for (const auto& entry : p->journal) {
+            if (matches(filter, entry.second)) all.push_back(entry);
+        }
+    }
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& entry : all) visit(entry.second);
+}
+
+std::uint64_t MemoryStore::journal_size() {
+    std::uint64_t n = 0;
+    for (const auto& p : partitions_) {
+        std::lock_guard lock(p->mutex);
+        n += p->journal.size();
+    }
+    return n;
+}
+
+}  // namespace cim::core

@@ -1,0 +1,38 @@
+// The in-memory store: for tests, benchmarks and embedders that keep no history. Everything is "durable" at once.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "store/store.hpp"
+
+namespace cim::core {
+
+class MemoryStore final : public Store {
+public:
+    explicit MemoryStore(std::size_t partitions);
+
+    std::uint64_t append(std::size_t partition, const Event& event) override;
+    void wait_durable(std::size_t, std::uint64_t) override {}
+    bool acknowledge_after_durable() const override { return false; }
+    void flush() override {}
+    void read_journal(const JournalFilter& filter, const std::function<void(const Event&)>& visit) override;
+    std::uint64_t journal_size() override;
+
+private:
+    // A journal per partition, so appends of different shards never share a lock; a global sequence number (an
+    // atomic, not a lock) restores one order when reading.
+    struct Partition {
+        std::mutex mutex;
+        std::vector<std::pair<std::uint64_t, Event>> journal;
+    };
+    std::vector<std::unique_ptr<Partition>> partitions_;
+    std::atomic<std::uint64_t> next_sequence_{1};
+};
+
+/// True when `event` passes `filter`.
+bool matches(const JournalFilter& filter, const Event& event);
+
+}  // namespace cim::core
