@@ -169,6 +169,14 @@ typedef struct cim_manifest_t {
     const char* config_schema_json; /* JSON Schema of the plugin's config table; NULL = accepts no keys */
 } cim_manifest_t;
 
+/**
+ * Receives a JSON document from the host during a query callback.
+ * @param user  the `user` pointer given to the query.
+ * @param json  the document; OWNERSHIP: borrowed, valid only during this call: copy what you keep.
+ * Since 1.1.
+ */
+typedef void (*cim_receive_json_fn)(void* user, cim_str_t json);
+
 /** Opaque handle to the host's per-plugin context. Since 1.0. */
 typedef struct cim_host_ctx_t cim_host_ctx_t;
 
@@ -246,6 +254,39 @@ typedef struct cim_host_t {
      * Since 1.0.
      */
     cim_str_t (*last_error)(cim_host_ctx_t* ctx);
+
+    /* ---- appended in 1.1: a plugin checks that struct_size covers a callback before calling it (the C++ layer does;
+     * a 1.0 host has none of these) ---- */
+
+    /**
+     * get_conversation — the conversation as the runtime tracks it, with its timeline.
+     * Caller: the plugin, any thread, between `start` and the end of the drain after `stop`. Required: yes (1.1+).
+     * @param conversation_id  the conversation.
+     * @param receive          called once, before this returns, with the JSON document
+     *   {id, state, customerId, channelSessions[{id, state, interactive}], participants[{id, type, role, active}],
+     *    activities[{id, name, timestamp, emitter, data, updates[...]}], unresolvedUpdates[...]}
+     *   (README: "inspect --json"). It reflects every event accepted before the call.
+     * @param user             handed to `receive` unchanged.
+     * @return CIM_OK; CIM_INVALID when the runtime knows no such conversation (receive is not called); CIM_ERROR when
+     *   the store cannot be read (last_error says why).
+     * OWNERSHIP: the document is the host's, valid only inside `receive`.
+     * Since 1.1.
+     */
+    cim_rc_t (*get_conversation)(cim_host_ctx_t* ctx, cim_str_t conversation_id, cim_receive_json_fn receive,
+                                 void* user);
+
+    /**
+     * get_customer_journey — every activity of a customer across channels and conversations, in time order.
+     * Caller: the plugin, any thread, as for get_conversation. Required: yes (1.1+).
+     * @param customer_id  the customer.
+     * @param receive      called once, before this returns, with {customerId, activities[{id, name, conversationId,
+     *   timestamp, emitter, data, updates[]}]} (activities empty for an unknown customer).
+     * @return CIM_OK, or CIM_ERROR when the store cannot be read.
+     * OWNERSHIP: as for get_conversation.
+     * Since 1.1.
+     */
+    cim_rc_t (*get_customer_journey)(cim_host_ctx_t* ctx, cim_str_t customer_id, cim_receive_json_fn receive,
+                                     void* user);
 } cim_host_t;
 
 /* ------------------------------------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "cim/abi.h"
 #include "cim/detail/strings.hpp"
 #include "cim/detail/struct_size.hpp"
@@ -103,6 +105,38 @@ public:
         return callback(&cim_host_t::now_ms, "now_ms")(table_->ctx);
     }
 
+    /**
+     * The conversation as the runtime tracks it: state, channel sessions, participants and the activity timeline with
+     * each activity's updates (the JSON of `cimrt inspect conversation --json`). Reflects every event accepted before
+     * the call. Since ABI 1.1.
+     * @return the document, or null when the runtime knows no such conversation.
+     * @throws cim::Error when the host is older than 1.1 or cannot read its store.
+     *
+     *     const auto conversation = host().conversation(event.conversation_id());
+     *     if (conversation.value("state", "") == "WRAP_UP") ...
+     */
+    [[nodiscard]] nlohmann::json conversation(std::string_view conversation_id) const {
+        const auto fn = callback(&cim_host_t::get_conversation, "get_conversation");
+        nlohmann::json document;
+        const cim_rc_t code = fn(table_->ctx, detail::to_abi(conversation_id), &receive_json, &document);
+        if (code == CIM_INVALID) return nullptr;
+        check_query(code, "get_conversation");
+        return document;
+    }
+
+    /**
+     * The customer's journey: every activity across channels and conversations, in time order, each with its updates.
+     * Since ABI 1.1.
+     * @return {customerId, activities[...]}; activities is empty for an unknown customer.
+     * @throws cim::Error when the host is older than 1.1 or cannot read its store.
+     */
+    [[nodiscard]] nlohmann::json customer_journey(std::string_view customer_id) const {
+        const auto fn = callback(&cim_host_t::get_customer_journey, "get_customer_journey");
+        nlohmann::json document;
+        check_query(fn(table_->ctx, detail::to_abi(customer_id), &receive_json, &document), "get_customer_journey");
+        return document;
+    }
+
     /// The runtime's log, tagged with the plugin's name.
     [[nodiscard]] const Logger& log() const noexcept { return log_; }
 
@@ -128,6 +162,24 @@ private:
     [[nodiscard]] std::string host_error() const {
         if (!detail::has_field(*table_, &cim_host_t::last_error) || table_->last_error == nullptr) return {};
         return std::string(detail::to_view(table_->last_error(table_->ctx)));
+    }
+
+    // The query callbacks hand the document over inside the call; it is parsed here, in the plugin's own library.
+    static void receive_json(void* user, cim_str_t json) {
+        try {
+            *static_cast<nlohmann::json*>(user) = nlohmann::json::parse(detail::to_view(json));
+        } catch (...) {
+            // A host that sends malformed JSON is a host bug; the caller sees a null document rather than an
+            // exception unwinding through the host's C frames.
+            *static_cast<nlohmann::json*>(user) = nullptr;
+        }
+    }
+
+    void check_query(cim_rc_t code, std::string_view what) const {
+        if (code == CIM_OK) return;
+        std::string message = "cim: " + std::string(what) + " failed with " + std::string(rc_name(code));
+        if (const std::string reason = host_error(); !reason.empty()) message += ": " + reason;
+        throw Error(message);
     }
 
     void check(cim_rc_t code, std::string_view what, std::uint64_t token) const {

@@ -9,6 +9,10 @@
  * MAJOR changes only when a released signature or struct layout changes (never, we hope).
  * MINOR grows when fields or hooks are appended; older plugins keep loading.
  * PATCH marks documentation or behaviour fixes that change no layout; it never affects loading.
+ *
+ * History:
+ *   1.0  the first ABI: plugin table, manifest, host callbacks publish, timers, log, now_ms, last_error.
+ *   1.1  host callbacks get_conversation and get_customer_journey appended to cim_host_t (read tracked state).
  */
 #ifndef CIM_VERSION_H
 #define CIM_VERSION_H
@@ -16,10 +20,10 @@
 /** The ABI major version: plugins built against another major are refused. Since 1.0. */
 #define CIM_ABI_VERSION_MAJOR 1
 /** The ABI minor version: a plugin built against a newer minor than the host's is refused. Since 1.0. */
-#define CIM_ABI_VERSION_MINOR 0
+#define CIM_ABI_VERSION_MINOR 1
 /** The ABI patch level: informational only. Since 1.0. */
 #define CIM_ABI_VERSION_PATCH 0
 /** "MAJOR.MINOR.PATCH" as a string literal, for logs and `--version`. Since 1.0. */
-#define CIM_ABI_VERSION_STRING "1.0.0"
+#define CIM_ABI_VERSION_STRING "1.1.0"
 
 #endif /* CIM_VERSION_H */

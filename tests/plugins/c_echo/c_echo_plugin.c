@@ -64,6 +64,7 @@ static void echo_destroy(cim_instance_t* instance) { free(instance); }
 
 static const char* echo_last_error(cim_instance_t* instance) {
     echo_instance* self = (echo_instance*)instance;
+    if (self == NULL) return "out of memory"; /* the only way create fails without an instance */
     return self->last_error[0] != '\0' ? self->last_error : NULL;
 }
 

@@ -88,7 +88,7 @@ TEST_CASE("every consumer sees each conversation's events in publish order, none
     bus.stop();
 }
 
-TEST_CASE("a blocked consumer fills its shard; publish reports busy; after release every accepted event arrives once",
+TEST_CASE("a blocked consumer fills its shard, publish reports busy, and after release every accepted event arrives once",
           "[bus][backpressure]") {
     Catalogue catalogue;
     SystemClock clock;

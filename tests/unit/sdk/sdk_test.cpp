@@ -699,7 +699,8 @@ TEST_CASE("detail::field_end agrees with offsetof for every ABI field it is used
     CHECK(field_end(&cim_host_t::cancel_timer) == offsetof(cim_host_t, cancel_timer) + sizeof(void (*)()));
     CHECK(field_end(&cim_host_t::log) == offsetof(cim_host_t, log) + sizeof(void (*)()));
     CHECK(field_end(&cim_host_t::now_ms) == offsetof(cim_host_t, now_ms) + sizeof(void (*)()));
-    CHECK(field_end(&cim_host_t::last_error) == sizeof(cim_host_t));
+    CHECK(field_end(&cim_host_t::get_conversation) == offsetof(cim_host_t, get_conversation) + sizeof(void*));
+    CHECK(field_end(&cim_host_t::get_customer_journey) == sizeof(cim_host_t));
 }
 
 TEST_CASE("event and emitter types convert to their CIM names", "[sdk][event]") {
