@@ -44,7 +44,7 @@ TEST_CASE("every bad event is rejected with a message naming the field and the r
         {R"({"name":"ACTIVITY_REACTION","conversationId":"c1"})", "refersTo: required by ACTIVITY_REACTION"},
         // the seed's rules
         {R"({"name":"WRAPUP_APPLIED","customerId":"u1"})",
-         "channelSessionId/conversationId: a wrap-up must carry a channel session or conversation id"},
+         "conversationId/channelSessionId: a wrap-up must carry a channel session or conversation id"},
         {R"({"name":"THIRD_PARTY_ACTIVITY","data":{"activityType":"NOTE"}})",
          "conversationId/channelSessionId/customerId: a third-party activity must carry a customer, channel session or "
          "conversation id"},
