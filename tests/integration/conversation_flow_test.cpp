@@ -137,3 +137,74 @@ TEST_CASE("a repeated event id is applied once and counted", "[sessions][flow]")
     REQUIRE(f.runtime->metrics().duplicates == 1);
     REQUIRE(f.runtime->conversation("c1")["activities"].size() == 1);
 }
+
+TEST_CASE("a voice call with two legs, a hold and a resume ends when the agent leaves", "[sessions][flow][call]") {
+    Fixture f;
+    f.publish(event("CHANNEL_SESSION_STARTED", "CONNECTOR", "pbx", R"(,"data":{"channel":"VOICE"})"));
+    REQUIRE(f.state()["channelSessions"][0]["interactive"] == true);
+    f.publish(event("AGENT_SUBSCRIBED", "AGENT", "agent-1"));
+    f.publish(event("CALL_LEG_ENDED", "APP", "pbx", R"(,"id":"leg-ivr","data":{"leg":"IVR"})"));
+    f.publish(event("CALL_HOLD", "AGENT", "agent-1"));
+    REQUIRE(f.state()["state"] == "ON_HOLD");
+    f.publish(event("CALL_RESUME", "AGENT", "agent-1"));
+    REQUIRE(f.state()["state"] == "ACTIVE");
+    f.publish(event("CALL_LEG_ENDED", "APP", "pbx", R"(,"id":"leg-agent","data":{"leg":"agent-1"})"));
+    REQUIRE(f.state()["state"] == "ACTIVE");  // a leg ending is an activity, not the end of the call
+
+    f.publish(event("AGENT_UNSUBSCRIBED", "AGENT", "agent-1"));
+    // A call cannot outlive a participant: the runtime ended the session itself.
+    REQUIRE(f.state()["channelSessions"][0]["state"] == "ENDED");
+    REQUIRE(f.state()["state"] == "CLOSED");
+    const auto seen = f.recorder->seen();
+    REQUIRE(std::find(seen.begin(), seen.end(), "CHANNEL_SESSION_ENDED:") != seen.end());
+    REQUIRE(std::find(seen.begin(), seen.end(), "TOPIC_STATE_CHANGED:ON_HOLD") != seen.end());
+
+    const auto conversation = f.runtime->conversation("c1");
+    REQUIRE(conversation["activities"].size() == 2);
+    REQUIRE(conversation["activities"][0]["id"] == "leg-ivr");
+}
+
+TEST_CASE("reactions, an edit, a delete and receipts attach to their activity; an unknown target is kept",
+          "[sessions][flow][updates]") {
+    Fixture f;
+    f.publish(event("CHANNEL_SESSION_STARTED", "CONNECTOR", "web"));
+    f.publish(event("CUSTOMER_MESSAGE", "CUSTOMER", "u1", R"(,"id":"m1","data":{"body":{"markdownText":"hi"}})"));
+    f.publish(event("AGENT_MESSAGE", "AGENT", "agent-1", R"(,"id":"a1","data":{"body":{"markdownText":"hello"}})"));
+    f.publish(event("MESSAGE_DELIVERY_NOTIFICATION", "AGENT", "agent-1", R"(,"refersTo":"m1","data":{"status":"READ"})"));
+    f.publish(event("MESSAGE_DELIVERY_NOTIFICATION", "CONNECTOR", "web", R"(,"refersTo":"a1","data":{"status":"DELIVERED"})"));
+    f.publish(event("ACTIVITY_REACTION", "CUSTOMER", "u1", R"(,"refersTo":"a1","data":{"emoji":"👍"})"));
+    f.publish(event("ACTIVITY_MODIFIED", "CUSTOMER", "u1", R"(,"refersTo":"m1","data":{"action":"EDIT","markdownText":"hi!"})"));
+    f.publish(event("ACTIVITY_MODIFIED", "CUSTOMER", "u1", R"(,"refersTo":"m1","data":{"action":"DELETE"})"));
+    f.publish(event("ACTIVITY_REACTION", "AGENT", "supervisor", R"(,"id":"r9","refersTo":"gone","data":{"flag":"RUDE"})"));
+
+    const auto c = f.runtime->conversation("c1");
+    REQUIRE(c["activities"].size() == 2);
+    const auto& m1 = c["activities"][0];
+    REQUIRE(m1["updates"].size() == 3);
+    REQUIRE(m1["updates"][0]["name"] == "MESSAGE_DELIVERY_NOTIFICATION");
+    REQUIRE(m1["updates"][1]["data"]["action"] == "EDIT");
+    REQUIRE(m1["updates"][2]["data"]["action"] == "DELETE");
+    REQUIRE(m1["data"]["body"]["markdownText"] == "hi");  // updated, never rewritten
+    const auto& a1 = c["activities"][1];
+    REQUIRE(a1["updates"].size() == 2);
+    REQUIRE(a1["updates"][1]["data"]["emoji"] == "👍");
+    REQUIRE(c["unresolvedUpdates"].size() == 1);
+    REQUIRE(c["unresolvedUpdates"][0]["id"] == "r9");
+    REQUIRE(c["unresolvedUpdates"][0]["refersTo"] == "gone");
+}
+
+TEST_CASE("re-associating a conversation moves it and its activities to the new customer", "[sessions][flow][customer]") {
+    Fixture f;
+    f.publish(event("CHANNEL_SESSION_STARTED", "CONNECTOR", "web"));
+    f.publish(event("CUSTOMER_MESSAGE", "CUSTOMER", "u1", R"(,"id":"m1","data":{})"));
+    REQUIRE(f.runtime->customer_journey("u1")["activities"].size() == 1);
+
+    f.publish(R"({"name":"ASSOCIATED_CUSTOMER_CHANGED","conversationId":"c1","customerId":"u2",)"
+              R"("emitter":{"id":"agent-1","type":"AGENT"}})");
+    REQUIRE(f.state()["customerId"] == "u2");
+    REQUIRE(f.runtime->customer_journey("u1")["activities"].empty());
+    const auto journey = f.runtime->customer_journey("u2");
+    REQUIRE(journey["activities"].size() == 1);
+    REQUIRE(journey["activities"][0]["id"] == "m1");
+    REQUIRE(journey["activities"][0]["conversationId"] == "c1");
+}
