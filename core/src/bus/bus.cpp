@@ -52,7 +52,7 @@ void Bus::finish_one() noexcept {
 
 const std::vector<std::string>& Bus::start() {
     if (state_ != State::created) throw std::logic_error("bus: start() called twice");
-    wiring_ = build_wiring(catalogue_, endpoints_);
+    wiring_ = build_wiring(catalogue_, endpoints_, runtime_publishes_);
     work_ = std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
         io_.get_executor());
     for (std::size_t i = 0; i < options_.threads; ++i) workers_.emplace_back([this] { io_.run(); });

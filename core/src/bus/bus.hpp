@@ -57,6 +57,9 @@ public:
     /// Installs the work done under each shard's lock before delivery (session tracking, journal). `stage` must
     /// outlive the bus. Only before start(); without a stage, accepted events are simply delivered.
     void set_admission_stage(AdmissionStage& stage);
+    /// Declares the events the runtime itself publishes (through the admission stage), so consuming them is wired
+    /// without a warning. Only before start().
+    void set_runtime_publishes(std::vector<std::string> events) { runtime_publishes_ = std::move(events); }
     /// Wires the endpoints (throws WiringError) and starts the worker threads. Returns the wiring's warnings.
     const std::vector<std::string>& start();
     /// The wiring built by start().
@@ -104,6 +107,7 @@ private:
     std::vector<Endpoint*> endpoints_;
     Wiring wiring_;
     AdmissionStage* stage_ = nullptr;
+    std::vector<std::string> runtime_publishes_;
 
     boost::asio::io_context io_;
     std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;

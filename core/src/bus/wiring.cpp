@@ -16,10 +16,15 @@ EventKindId resolve(const Catalogue& catalogue, const Endpoint& endpoint, const 
 
 }  // namespace
 
-Wiring build_wiring(const Catalogue& catalogue, const std::vector<Endpoint*>& endpoints) {
+Wiring build_wiring(const Catalogue& catalogue, const std::vector<Endpoint*>& endpoints,
+                    const std::vector<std::string>& runtime_publishes) {
     Wiring wiring;
     wiring.consumers.resize(catalogue.size());
-    std::vector<bool> published(catalogue.size(), false);
+    std::vector<bool> published(catalogue.size(), false);          // by a plugin
+    std::vector<bool> runtime_published(catalogue.size(), false);  // by the runtime itself: nobody must consume it
+    for (const std::string& event : runtime_publishes) {
+        if (const EventKind* kind = catalogue.find(event)) runtime_published[kind->id] = true;
+    }
     std::set<std::string> names;
 
     for (Endpoint* endpoint : endpoints) {
@@ -47,11 +52,11 @@ Wiring build_wiring(const Catalogue& catalogue, const std::vector<Endpoint*>& en
     for (EventKindId kind = 0; kind < catalogue.size(); ++kind) {
         const std::string& event = catalogue.at(kind).name;
         const auto& consumers = wiring.consumers[kind];
-        if (!consumers.empty() && !published[kind]) {
+        if (!consumers.empty() && !published[kind] && !runtime_published[kind]) {
             std::string who;
             for (const Endpoint* consumer : consumers) who += (who.empty() ? "'" : ", '") + consumer->name() + "'";
             wiring.warnings.push_back(event + " is consumed by " + who +
-                                      " but no plugin publishes it (only the runtime or an external source can)");
+                                      " but no plugin publishes it (only an external source can: cimrt publish, an embedding product)");
         }
         if (consumers.empty() && published[kind]) {
             std::string who;

@@ -28,6 +28,8 @@ struct Wiring {
 
 /// Builds the wiring, or throws WiringError for: an empty or duplicate plugin name, an event name the catalogue does
 /// not know in `publishes` or `consumes`. Custom events must already be registered in `catalogue`.
-Wiring build_wiring(const Catalogue& catalogue, const std::vector<Endpoint*>& endpoints);
+/// `runtime_publishes` names the events the runtime emits itself (session tracking): consuming them is no warning.
+Wiring build_wiring(const Catalogue& catalogue, const std::vector<Endpoint*>& endpoints,
+                    const std::vector<std::string>& runtime_publishes = {});
 
 }  // namespace cim::core

@@ -43,6 +43,7 @@ Runtime::Impl::Impl(core::RuntimeConfig config_in, RuntimeOptions options, std::
     host = std::make_unique<core::RuntimeHost>(*bus, *store, tracking);
     sessions = std::make_unique<core::SessionStage>(*bus, *store, catalogue, tracking, logger);
     bus->set_admission_stage(*sessions);
+    bus->set_runtime_publishes(core::SessionStage::published_events());
     for (core::PluginSection& section : config.plugins) {
         if (section.enabled) load_plugin(section);
     }
@@ -135,7 +136,7 @@ void Runtime::add_handler(std::shared_ptr<Handler> handler) {
 
 std::vector<std::string> Runtime::check() const {
     try {
-        return core::build_wiring(impl_->catalogue, impl_->endpoints()).warnings;
+        return core::build_wiring(impl_->catalogue, impl_->endpoints(), core::SessionStage::published_events()).warnings;
     } catch (const core::WiringError& e) {
         throw Error(Error::Kind::plugin, e.what());
     }

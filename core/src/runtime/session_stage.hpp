@@ -23,6 +23,11 @@ public:
                  std::shared_ptr<spdlog::logger> logger);
     ~SessionStage() override;
 
+    /// The events the stage emits on the runtime's behalf (derived from tracking and from its timers).
+    static std::vector<std::string> published_events() {
+        return {"TOPIC_STATE_CHANGED", "CHANNEL_SESSION_EXPIRED", "CHANNEL_SESSION_ENDED"};
+    }
+
     AdmissionResult admit(std::size_t shard, Event event, const Endpoint* publisher, Admission& admission) override;
     void wait_durable(std::size_t shard, std::uint64_t ticket) override { store_.wait_durable(shard, ticket); }
 

@@ -260,10 +260,16 @@ TEST_CASE("wiring is validated from the manifests", "[bus][wiring]") {
         const auto warnings = bus.start();
         REQUIRE(warnings.size() == 2);
         REQUIRE_THAT(warnings, Catch::VectorContains(std::string(
-                                   "CUSTOMER_MESSAGE is consumed by 'bot' but no plugin publishes it (only the runtime "
-                                   "or an external source can)")));
+                                   "CUSTOMER_MESSAGE is consumed by 'bot' but no plugin publishes it (only an external "
+                                   "source can: cimrt publish, an embedding product)")));
         REQUIRE_THAT(warnings,
                      Catch::VectorContains(std::string("BOT_MESSAGE is published by 'bot' but no plugin consumes it")));
+    }
+    SECTION("events the runtime publishes itself are wired without a warning") {
+        TestEndpoint audit("audit", {}, {"TOPIC_STATE_CHANGED"});
+        bus.add_endpoint(audit);
+        bus.set_runtime_publishes({"TOPIC_STATE_CHANGED"});
+        REQUIRE(bus.start().empty());
     }
     SECTION("an unknown event name fails the wiring, naming plugin and event") {
         TestEndpoint bad("bad", {}, {"CUSTOMER_MESAGE"});
