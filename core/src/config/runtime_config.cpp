@@ -2,15 +2,32 @@
 
 #include <algorithm>
 #include <fstream>
-#include <set>
 #include <sstream>
 
 #include <toml++/toml.h>
 
 #include "config/did_you_mean.hpp"
+#include "config/key_names.hpp"
+#include "config/plugin_options.hpp"
 
 namespace cim::core {
 namespace {
+
+const std::string duration_example = "expected a duration like \"90s\" or \"10m\", got ";
+
+// Calls `visit(key, node)` for each entry of `table` as written. toml++ keeps keys sorted; walking them in file order
+// makes the first error reported the first in the file, and keeps the plugins in the order the operator wrote them.
+template <typename Visit>
+void for_each_in_file_order(const toml::table& table, Visit visit) {
+    std::vector<std::pair<const toml::key*, const toml::node*>> entries;
+    for (auto&& [key, node] : table) entries.emplace_back(&key, &node);
+    std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+        const toml::source_position& x = a.first->source().begin;
+        const toml::source_position& y = b.first->source().begin;
+        return std::pair(x.line, x.column) < std::pair(y.line, y.column);
+    });
+    for (const auto& [key, node] : entries) visit(*key, *node);
+}
 
 // Reads one runtime.toml. Every complaint carries the position of the node it is about and its dotted key path.
 class ConfigReader {
@@ -25,7 +42,7 @@ public:
         config.runtime.plugin_dir = base_dir_ / "build" / "plugins";
         config.store.path = base_dir_ / "var" / "cimrt.db";
 
-        for (auto&& [key, node] : root) {
+        for_each_in_file_order(root, [&](const toml::key& key, const toml::node& node) {
             const std::string name(key.str());
             if (name == "runtime") {
                 read_runtime(table_of(node, name), config.runtime);
@@ -36,28 +53,21 @@ public:
             } else if (name == "plugins") {
                 // Read after [runtime], whose plugin_dir the default plugin paths depend on.
             } else {
-                unknown_key(key, name, "", {"runtime", "store", "sessions", "plugins"});
+                unknown_key(key, "", {"runtime", "store", "sessions", "plugins"});
             }
-        }
+        });
         if (const toml::node* plugins = root.get("plugins")) {
-            for (auto&& [key, node] : table_of(*plugins, "plugins")) {
+            // In file order: operators expect plugins to load and start in the order they wrote them.
+            for_each_in_file_order(table_of(*plugins, "plugins"), [&](const toml::key& key, const toml::node& node) {
                 config.plugins.push_back(read_plugin(std::string(key.str()), node, config.runtime.plugin_dir));
-            }
-            // toml++ keeps keys sorted; operators expect plugins to load and start in the order they wrote them.
-            std::stable_sort(config.plugins.begin(), config.plugins.end(), [](const auto& a, const auto& b) {
-                return std::pair(a.where.line, a.where.column) < std::pair(b.where.line, b.where.column);
             });
         }
         return config;
     }
 
 private:
-    SourcePosition position(const toml::source_region& region) const {
-        return {source_, static_cast<std::uint32_t>(region.begin.line), static_cast<std::uint32_t>(region.begin.column)};
-    }
-
     [[noreturn]] void fail(const toml::source_region& region, const std::string& key_path, const std::string& problem) const {
-        throw ConfigError(position(region), key_path, problem);
+        throw ConfigError(source_position(source_, region), key_path, problem);
     }
 
     const toml::table& table_of(const toml::node& node, const std::string& path) const {
@@ -77,23 +87,25 @@ private:
         }
     }
 
-    [[noreturn]] void unknown_key(const toml::key& key, const std::string& name, const std::string& prefix,
+    [[noreturn]] void unknown_key(const toml::key& key, const std::string& prefix,
                                   const std::vector<std::string>& known) const {
+        const std::string name(key.str());
         std::string problem = "unknown key '" + name + "'";
         if (auto suggestion = closest_match(name, known)) problem += "; did you mean '" + *suggestion + "'?";
-        fail(key.source(), prefix + name, problem);
+        fail(key.source(), prefix + key_path_segment(name), problem);
     }
 
     std::size_t positive_integer(const toml::node& node, const std::string& path) const {
-        const auto value = node.value<std::int64_t>();
-        if (!node.is_integer() || !value) fail(node.source(), path, "expected an integer, got " + describe(node));
-        if (*value < 1) fail(node.source(), path, "must be at least 1, got " + std::to_string(*value));
-        return static_cast<std::size_t>(*value);
+        const auto* integer = node.as_integer();
+        if (integer == nullptr) fail(node.source(), path, "expected an integer, got " + describe(node));
+        if (integer->get() < 1) fail(node.source(), path, "must be at least 1, got " + std::to_string(integer->get()));
+        return static_cast<std::size_t>(integer->get());
     }
 
     std::string string_value(const toml::node& node, const std::string& path) const {
-        if (!node.is_string()) fail(node.source(), path, "expected a string, got " + describe(node));
-        return *node.value<std::string>();
+        const auto* text = node.as_string();
+        if (text == nullptr) fail(node.source(), path, "expected a string, got " + describe(node));
+        return text->get();
     }
 
     std::string one_of(const toml::node& node, const std::string& path, const std::vector<std::string>& allowed) const {
@@ -108,109 +120,83 @@ private:
 
     std::filesystem::path path_value(const toml::node& node, const std::string& path) const {
         const std::filesystem::path value = string_value(node, path);
-        return value.is_absolute() ? value : (base_dir_ / value).lexically_normal();
+        return (value.is_absolute() ? value : base_dir_ / value).lexically_normal();
+    }
+
+    std::chrono::milliseconds duration_value(const toml::node& node, const std::string& path) const {
+        const auto* text = node.as_string();
+        if (text == nullptr) fail(node.source(), path, duration_example + describe(node));
+        const auto duration = parse_duration(text->get());
+        if (!duration) fail(node.source(), path, duration_example + "\"" + text->get() + "\"");
+        return *duration;
     }
 
     void read_runtime(const toml::table& table, RuntimeSection& runtime) const {
-        for (auto&& [key, node] : table) {
+        for_each_in_file_order(table, [&](const toml::key& key, const toml::node& node) {
             const std::string name(key.str());
             const std::string path = "runtime." + name;
             if (name == "threads") runtime.threads = positive_integer(node, path);
             else if (name == "plugin_dir") runtime.plugin_dir = path_value(node, path);
             else if (name == "shards") runtime.shards = positive_integer(node, path);
             else if (name == "shard_capacity") runtime.shard_capacity = positive_integer(node, path);
-            else unknown_key(key, name, "runtime.", {"threads", "plugin_dir", "shards", "shard_capacity"});
-        }
+            else unknown_key(key, "runtime.", {"threads", "plugin_dir", "shards", "shard_capacity"});
+        });
     }
 
     void read_store(const toml::table& table, StoreSection& store) const {
-        for (auto&& [key, node] : table) {
+        for_each_in_file_order(table, [&](const toml::key& key, const toml::node& node) {
             const std::string name(key.str());
             const std::string path = "store." + name;
             if (name == "kind") store.kind = one_of(node, path, {"memory", "sqlite"});
             else if (name == "path") store.path = path_value(node, path);
             else if (name == "sync") store.sync = one_of(node, path, {"off", "normal", "full"});
-            else unknown_key(key, name, "store.", {"kind", "path", "sync"});
-        }
+            else unknown_key(key, "store.", {"kind", "path", "sync"});
+        });
     }
 
     void read_sessions(const toml::table& table, SessionsSection& sessions) const {
-        for (auto&& [key, node] : table) {
+        for_each_in_file_order(table, [&](const toml::key& key, const toml::node& node) {
             const std::string name(key.str());
             const std::string path = "sessions." + name;
-            if (name == "customer_inactivity_timeout") {
-                const std::string text = string_value(node, path);
-                const auto duration = parse_duration(text);
-                if (!duration) fail(node.source(), path, "expected a duration like \"90s\" or \"10m\", got \"" + text + "\"");
-                sessions.customer_inactivity_timeout = *duration;
-            } else {
-                unknown_key(key, name, "sessions.", {"customer_inactivity_timeout"});
-            }
-        }
+            if (name == "customer_inactivity_timeout") sessions.customer_inactivity_timeout = duration_value(node, path);
+            else unknown_key(key, "sessions.", {"customer_inactivity_timeout"});
+        });
     }
 
     PluginSection read_plugin(const std::string& name, const toml::node& node, const std::filesystem::path& plugin_dir) const {
-        const std::string prefix = "plugins." + name;
+        const std::string prefix = "plugins." + key_path_segment(name);
+        // The name becomes a file name (<name>.so) and a log and metrics label: nothing that needs quoting anywhere.
+        const bool valid_name = !name.empty() && name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") ==
+                                                     std::string::npos;
+        if (!valid_name) fail(node.source(), prefix, "a plugin name may hold only a-z, 0-9, '_' and '-'");
         const toml::table& table = table_of(node, prefix);
         PluginSection plugin;
         plugin.name = name;
-        plugin.where = position(table.source());
-        for (char c : name) {
-            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) {
-                fail(table.source(), prefix, "a plugin name may hold only a-z, 0-9, '_' and '-'");
-            }
-        }
+        plugin.where = source_position(source_, table.source());
+        PluginOptionConverter converter(source_, plugin.option_positions);
         const toml::node* path_node = nullptr;
-        for (auto&& [key, value] : table) {
+        for_each_in_file_order(table, [&](const toml::key& key, const toml::node& value) {
             const std::string option(key.str());
             if (option == "enabled") {
-                if (!value.is_boolean()) fail(value.source(), prefix + ".enabled", "expected a boolean, got " + describe(value));
-                plugin.enabled = *value.value<bool>();
+                const auto* enabled = value.as_boolean();
+                if (enabled == nullptr) fail(value.source(), prefix + ".enabled", "expected a boolean, got " + describe(value));
+                plugin.enabled = enabled->get();
             } else if (option == "path") {
                 plugin.path = path_value(value, prefix + ".path");
                 path_node = &value;
             } else {
-                plugin.option_positions["/" + option] = position(key.source());
-                plugin.options[option] = to_json(value, "/" + option, plugin);
+                const std::string pointer = "/" + json_pointer_token(option);
+                plugin.option_positions[pointer] = source_position(source_, key.source());
+                plugin.options[option] = converter.convert(value, pointer, prefix + "." + key_path_segment(option));
             }
-        }
+        });
         if (plugin.path.empty()) plugin.path = plugin_dir / (name + ".so");
+        // A disabled plugin is not loaded, so its file may be absent (not built on this host, say).
         if (plugin.enabled && !std::filesystem::exists(plugin.path)) {
             fail(path_node != nullptr ? path_node->source() : table.source(), prefix + (path_node != nullptr ? ".path" : ""),
                  "plugin file not found: " + plugin.path.string());
         }
         return plugin;
-    }
-
-    // TOML to JSON, recording where every nested key stands so a schema violation found later can point at it.
-    nlohmann::json to_json(const toml::node& node, const std::string& pointer, PluginSection& plugin) const {
-        if (const toml::table* table = node.as_table()) {
-            nlohmann::json object = nlohmann::json::object();
-            for (auto&& [key, value] : *table) {
-                const std::string child = pointer + "/" + std::string(key.str());
-                plugin.option_positions[child] = position(key.source());
-                object[std::string(key.str())] = to_json(value, child, plugin);
-            }
-            return object;
-        }
-        if (const toml::array* array = node.as_array()) {
-            nlohmann::json list = nlohmann::json::array();
-            for (std::size_t i = 0; i < array->size(); ++i) {
-                const std::string child = pointer + "/" + std::to_string(i);
-                plugin.option_positions[child] = position((*array)[i].source());
-                list.push_back(to_json((*array)[i], child, plugin));
-            }
-            return list;
-        }
-        if (node.is_string()) return *node.value<std::string>();
-        if (node.is_integer()) return *node.value<std::int64_t>();
-        if (node.is_floating_point()) return *node.value<double>();
-        if (node.is_boolean()) return *node.value<bool>();
-        std::ostringstream text;  // dates and times: kept as their TOML text
-        if (const auto* d = node.as_date()) text << *d;
-        else if (const auto* t = node.as_time()) text << *t;
-        else if (const auto* dt = node.as_date_time()) text << *dt;
-        return text.str();
     }
 
     std::string source_;
@@ -219,36 +205,31 @@ private:
 
 }  // namespace
 
-std::string SourcePosition::to_string() const {
-    if (line == 0) return file;
-    return file + ":" + std::to_string(line) + ":" + std::to_string(column);
-}
-
-ConfigError::ConfigError(SourcePosition where, std::string key_path, const std::string& problem)
-    : std::runtime_error(where.to_string() + ": " + (key_path.empty() ? "" : key_path + ": ") + problem),
-      where_(std::move(where)),
-      key_path_(std::move(key_path)),
-      problem_(problem) {}
-
 RuntimeConfig parse_config(std::string_view text, const std::string& source_name, const std::filesystem::path& base_dir) {
     toml::table root;
     try {
-        root = toml::parse(text, source_name);
+        root = toml::parse(text, std::string_view(source_name));
     } catch (const toml::parse_error& e) {
-        const auto& begin = e.source().begin;
-        throw ConfigError({source_name, static_cast<std::uint32_t>(begin.line), static_cast<std::uint32_t>(begin.column)},
-                          "", std::string(e.description()));
+        throw ConfigError(source_position(source_name, e.source()), "", std::string(e.description()));
     }
-    return ConfigReader(source_name, base_dir).read(root);
+    // Every path in RuntimeConfig is absolute, so what it names does not change when the process changes folder.
+    const std::filesystem::path anchor =
+        (base_dir.empty() ? std::filesystem::current_path() : std::filesystem::absolute(base_dir)).lexically_normal();
+    return ConfigReader(source_name, anchor).read(root);
 }
 
 RuntimeConfig load_config_file(const std::filesystem::path& file) {
+    // An ifstream opens a folder without complaint and reads nothing: that would run on the defaults.
+    std::error_code ec;
+    if (std::filesystem::is_directory(file, ec)) throw ConfigError({file.string(), 0, 0}, "", "is a folder, not a file");
     std::ifstream in(file, std::ios::binary);
-    if (!in) throw ConfigError({file.string(), 0, 0}, "", "cannot open the configuration file");
+    if (!in) {
+        const bool exists = std::filesystem::exists(file, ec);
+        throw ConfigError({file.string(), 0, 0}, "", exists ? "cannot read the configuration file" : "no such file");
+    }
     std::ostringstream text;
     text << in.rdbuf();
-    const std::filesystem::path folder = std::filesystem::absolute(file).parent_path();
-    return parse_config(text.str(), file.string(), folder);
+    return parse_config(text.str(), file.string(), std::filesystem::absolute(file).parent_path());
 }
 
 }  // namespace cim::core

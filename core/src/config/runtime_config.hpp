@@ -78,7 +78,8 @@ struct RuntimeConfig {
 
 /// Reads and checks a runtime.toml. Throws ConfigError (file:line:column, key path, "did you mean" for a close typo).
 RuntimeConfig load_config_file(const std::filesystem::path& file);
-/// Same, from text; `source_name` names it in errors and `base_dir` anchors relative paths.
+/// Same, from text; `source_name` names it in errors and `base_dir` anchors relative paths (made absolute against the
+/// working directory; empty means the working directory).
 RuntimeConfig parse_config(std::string_view text, const std::string& source_name, const std::filesystem::path& base_dir);
 
 /// Parses "250ms", "90s", "10m", "2h" (a positive integer and a unit). Returns nullopt when malformed.
@@ -86,7 +87,7 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 /// Checks `plugin.options` against the plugin's JSON Schema (the supported subset is documented in
 /// docs/config-schema.md), filling in declared defaults. Throws ConfigError at the offending key's position, with
-/// the key path "plugins.<name>.<key>". An empty schema accepts no keys at all.
+/// the key path "plugins.<name>.<key>". An empty schema accepts no keys at all. On error `plugin` is left unchanged.
 void apply_plugin_schema(PluginSection& plugin, const std::string& schema_json);
 
 }  // namespace cim::core
