@@ -96,7 +96,6 @@ PublishResult Bus::publish(const Endpoint* publisher, Event event) {
 
     PublishResult result{PublishStatus::accepted, {}, event.id};
     const std::size_t shard = shard_index(event.routing_key());
-    const std::string routing_key(event.routing_key());
     AdmissionResult admitted;
     const bool queued = shards_[shard]->try_admit([&](Admission& admission) {
         if (stage_ != nullptr) {
@@ -105,8 +104,8 @@ PublishResult Bus::publish(const Endpoint* publisher, Event event) {
             admission.deliver(std::move(event), publisher);
         }
     });
-    if (!queued) {
-        return refuse(PublishStatus::busy, "busy: the shard of '" + routing_key + "' holds " +
+    if (!queued) {  // a full shard ran nothing, so `event` was not moved from
+        return refuse(PublishStatus::busy, "busy: the shard of '" + std::string(event.routing_key()) + "' holds " +
                                                std::to_string(shards_[shard]->capacity()) +
                                                " undelivered events; retry later");
     }

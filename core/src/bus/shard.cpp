@@ -7,36 +7,10 @@
 
 namespace cim::core {
 
-// The Admission handed to admit functions: queues under the lock the caller already holds.
-class Shard::Queue final : public Admission {
-public:
-    explicit Queue(Shard& shard) : shard_(shard) {}
-    void deliver(Event event, const Endpoint* publisher) override {
-        shard_.depth_.fetch_add(1, std::memory_order_relaxed);
-        shard_.on_queued_();
-        shard_.queue_.push_back(Envelope{std::move(event), publisher});
-    }
-
-private:
-    Shard& shard_;
-};
-
 Shard::Shard(boost::asio::io_context& io, std::size_t capacity, Processor processor, std::function<void()> on_queued)
     : io_(io), capacity_(capacity), processor_(std::move(processor)), on_queued_(std::move(on_queued)) {}
 
-bool Shard::try_admit(const Admit& admit) {
-    bool schedule = false;
-    {
-        std::lock_guard lock(mutex_);
-        // depth_ counts events being processed too, so a consumer that blocks holds its events against the bound.
-        if (depth_.load(std::memory_order_relaxed) >= capacity_) return false;
-        Queue queue(*this);
-        admit(queue);
-        if (!scheduled_ && !queue_.empty()) schedule = scheduled_ = true;
-    }
-    if (schedule) boost::asio::post(io_, [this] { run_batch(); });
-    return true;
-}
+void Shard::post_batch() { boost::asio::post(io_, [this] { run_batch(); }); }
 
 void Shard::admit_unbounded(const Admit& admit) {
     bool schedule = false;
@@ -46,7 +20,7 @@ void Shard::admit_unbounded(const Admit& admit) {
         admit(queue);
         if (!scheduled_ && !queue_.empty()) schedule = scheduled_ = true;
     }
-    if (schedule) boost::asio::post(io_, [this] { run_batch(); });
+    if (schedule) post_batch();
 }
 
 void Shard::run_batch() {
@@ -71,7 +45,7 @@ void Shard::run_batch() {
         scheduled_ = more;
     }
     // Re-post instead of looping, so other shards get the pool thread between batches.
-    if (more) boost::asio::post(io_, [this] { run_batch(); });
+    if (more) post_batch();
 }
 
 }  // namespace cim::core

@@ -31,7 +31,7 @@ struct Envelope {
 class Shard {
 public:
     using Processor = std::function<void(Envelope&)>;
-    using Admit = std::function<void(Admission&)>;
+    using Admit = std::function<void(Admission&)>;  // for callers off the hot path (timers, queries)
 
     /// `processor` runs for every queued event, on a pool thread, never concurrently with itself on this shard.
     /// `on_queued` is called once for every event queued (the bus counts them in flight).
@@ -40,9 +40,23 @@ public:
     Shard(const Shard&) = delete;
     Shard& operator=(const Shard&) = delete;
 
-    /// Runs `admit` under the shard's lock unless `capacity` events are already queued or being processed; returns
-    /// false (running nothing) when full. Thread-safe.
-    bool try_admit(const Admit& admit);
+    /// Runs `admit(Admission&)` under the shard's lock unless `capacity` events are already queued or being processed;
+    /// returns false (running nothing) when full. Thread-safe. A template: publish calls it for every event, and a
+    /// std::function there would allocate per call.
+    template <typename AdmitFn>
+    bool try_admit(AdmitFn&& admit) {
+        bool schedule = false;
+        {
+            std::lock_guard lock(mutex_);
+            // depth_ counts events being processed too, so a consumer that blocks holds its events against the bound.
+            if (depth_.load(std::memory_order_relaxed) >= capacity_) return false;
+            Queue queue(*this);
+            admit(static_cast<Admission&>(queue));
+            if (!scheduled_ && !queue_.empty()) schedule = scheduled_ = true;
+        }
+        if (schedule) post_batch();
+        return true;
+    }
     /// Runs `admit` under the shard's lock whatever the depth: for the runtime's own events (expiry), which must not
     /// be refused. Thread-safe.
     void admit_unbounded(const Admit& admit);
@@ -51,7 +65,21 @@ public:
     std::size_t capacity() const noexcept { return capacity_; }
 
 private:
-    class Queue;
+    // The Admission handed to admit functions: queues under the lock the caller already holds.
+    class Queue final : public Admission {
+    public:
+        explicit Queue(Shard& shard) : shard_(shard) {}
+        void deliver(Event event, const Endpoint* publisher) override {
+            shard_.depth_.fetch_add(1, std::memory_order_relaxed);
+            shard_.on_queued_();
+            shard_.queue_.push_back(Envelope{std::move(event), publisher});
+        }
+
+    private:
+        Shard& shard_;
+    };
+
+    void post_batch();
     void run_batch();
 
     static constexpr std::size_t max_batch = 64;  // bounds how long one shard holds a pool thread per turn

@@ -15,12 +15,13 @@ namespace cim::core {
 
 /// One row of the built-in table; the fields mean what they mean in EventKind.
 struct BuiltinEvent {
-    std::string_view name;
+    // Every field has a default so rows name only what they set (g++ 12 warns on omitted designated fields otherwise).
+    std::string_view name = {};
     EventType type = EventType::unset;
-    std::string_view description;
+    std::string_view description = {};
     std::uint32_t required_fields = requires_conversation_id;
     std::uint32_t required_any_of = 0;
-    std::string_view any_of_rule;
+    std::string_view any_of_rule = {};
 };
 
 /// A name the public CIM model uses for one of our events, accepted on ingest and resolved to `canonical`.
