@@ -22,31 +22,11 @@ public:
         Event event;
         skip_whitespace();
         if (peek() != '{') fail("expected '{': an event is a JSON object");
-        ++pos_;
         std::set<std::string, std::less<>> seen;
-        skip_whitespace();
-        if (peek() == '}') {
-            ++pos_;
-        } else {
-            for (;;) {
-                skip_whitespace();
-                if (peek() != '"') fail("expected a field name");
-                const std::string key = read_string();
-                if (!seen.insert(key).second) throw EventError(key, "duplicate field");
-                expect_colon();
-                read_field(key, event);
-                skip_whitespace();
-                if (peek() == ',') {
-                    ++pos_;
-                    continue;
-                }
-                if (peek() == '}') {
-                    ++pos_;
-                    break;
-                }
-                fail("expected ',' or '}'");
-            }
-        }
+        for_each_member([&](const std::string& key) {
+            if (!seen.insert(key).second) throw EventError(key, "duplicate field");
+            read_field(key, event);
+        });
         skip_whitespace();
         if (pos_ != text_.size()) fail("unexpected text after the event");
         return event;
@@ -87,20 +67,10 @@ private:
     void read_emitter(Emitter& emitter) {
         skip_whitespace();
         if (peek() != '{') throw EventError("emitter", "expected an object {id, type, name}");
-        ++pos_;
         std::set<std::string, std::less<>> seen;
-        skip_whitespace();
-        if (peek() == '}') {
-            ++pos_;
-            return;
-        }
-        for (;;) {
-            skip_whitespace();
-            if (peek() != '"') fail("expected a field name");
-            const std::string key = read_string();
+        for_each_member([&](const std::string& key) {
             const std::string field = "emitter." + key;
             if (!seen.insert(key).second) throw EventError(field, "duplicate field");
-            expect_colon();
             if (key == "id") {
                 emitter.id = read_string_field(field);
             } else if (key == "name") {
@@ -114,6 +84,25 @@ private:
             } else {
                 throw EventError(field, "unknown field (an emitter has id, type, name)");
             }
+        });
+    }
+
+    // Walks the members of the object that starts at the current '{': `member(key)` is called with the read key and
+    // the position on its value, which it must consume. The one place the object grammar is written.
+    template <typename Member>
+    void for_each_member(Member member) {
+        ++pos_;  // the '{'
+        skip_whitespace();
+        if (peek() == '}') {
+            ++pos_;
+            return;
+        }
+        for (;;) {
+            skip_whitespace();
+            if (peek() != '"') fail("expected a field name");
+            const std::string key = read_string();
+            expect_colon();
+            member(key);
             skip_whitespace();
             if (peek() == ',') {
                 ++pos_;
@@ -178,29 +167,7 @@ private:
         if (c == '"') {
             skip_string();
         } else if (c == '{') {
-            ++pos_;
-            skip_whitespace();
-            if (peek() == '}') {
-                ++pos_;
-                return;
-            }
-            for (;;) {
-                skip_whitespace();
-                if (peek() != '"') fail("expected a field name");
-                skip_string();
-                expect_colon();
-                skip_value(depth + 1);
-                skip_whitespace();
-                if (peek() == ',') {
-                    ++pos_;
-                    continue;
-                }
-                if (peek() == '}') {
-                    ++pos_;
-                    return;
-                }
-                fail("expected ',' or '}'");
-            }
+            for_each_member([&](const std::string&) { skip_value(depth + 1); });
         } else if (c == '[') {
             ++pos_;
             skip_whitespace();

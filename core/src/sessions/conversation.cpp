@@ -84,6 +84,10 @@ Participant* Conversation::find_participant(std::string_view participant_id) {
     return nullptr;
 }
 
+bool is_activity_update(std::string_view name) noexcept {
+    return name == "ACTIVITY_REACTION" || name == "ACTIVITY_MODIFIED" || name == "MESSAGE_DELIVERY_NOTIFICATION";
+}
+
 std::uint64_t event_id_hash(std::string_view id) noexcept { return routing_hash(id); }
 
 }  // namespace cim::core

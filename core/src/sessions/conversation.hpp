@@ -58,6 +58,9 @@ struct Conversation {
     Participant* find_participant(std::string_view participant_id);
 };
 
+/// True for the events that update an earlier activity named by `refersTo` (reaction, modification, delivery).
+bool is_activity_update(std::string_view event_name) noexcept;
+
 /// A stable 64-bit hash of an event id (FNV-1a, like routing).
 std::uint64_t event_id_hash(std::string_view id) noexcept;
 

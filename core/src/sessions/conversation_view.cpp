@@ -21,10 +21,6 @@ nlohmann::json update_json(const Event& e) {
             {"data", data_json(e)}};
 }
 
-bool is_update(std::string_view name) {
-    return name == "ACTIVITY_REACTION" || name == "ACTIVITY_MODIFIED" || name == "MESSAGE_DELIVERY_NOTIFICATION";
-}
-
 }  // namespace
 
 ConversationViews::ConversationViews(TrackerOptions options) : tracker_(options) {}
@@ -38,7 +34,7 @@ void ConversationViews::add(const Event& event) {
     if (event.type == EventType::activity || event.name == "THIRD_PARTY_ACTIVITY") {
         timeline.by_id.emplace(event.id, timeline.activities.size());
         timeline.activities.push_back({event, {}});
-    } else if (is_update(event.name)) {
+    } else if (is_activity_update(event.name)) {
         const auto target = timeline.by_id.find(event.refers_to);
         if (target != timeline.by_id.end()) {
             timeline.activities[target->second].updates.push_back(event);

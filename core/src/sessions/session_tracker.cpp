@@ -41,12 +41,19 @@ ParticipantRole role_in(const nlohmann::json& data, ParticipantRole fallback) {
 
 Emitter system_emitter() { return {"cimrt", EmitterType::system, "session-tracker"}; }
 
-std::string session_json(const ChannelSession& s) {
-    return nlohmann::json{{"id", s.id}, {"state", to_string(s.state)}, {"interactive", s.interactive}}.dump();
-}
-
-bool is_update(std::string_view name) {
-    return name == "ACTIVITY_REACTION" || name == "ACTIVITY_MODIFIED" || name == "MESSAGE_DELIVERY_NOTIFICATION";
+// A session event the runtime emits itself (a call ended by a departure, an expiry), carrying the session as it is
+// after the event.
+Event session_event(const char* name, const Conversation& c, const ChannelSession& s, ChannelSessionState after,
+                    std::int64_t timestamp_ms) {
+    Event e;
+    e.name = name;
+    e.timestamp_ms = timestamp_ms;
+    e.conversation_id = c.id;
+    e.channel_session_id = s.id;
+    e.customer_id = c.customer_id;
+    e.emitter = system_emitter();
+    e.data = nlohmann::json{{"id", s.id}, {"state", to_string(after)}, {"interactive", s.interactive}}.dump();
+    return e;
 }
 
 ConversationState state_of(Conversation& c) {
@@ -118,17 +125,8 @@ Applied SessionTracker::apply(const Event& event) {
         // A call cannot outlive a participant: every open interactive session ends with this departure.
         for (const ChannelSession& s : c.channel_sessions) {
             if (s.state != ChannelSessionState::started || !s.interactive) continue;
-            Event ended;
-            ended.name = "CHANNEL_SESSION_ENDED";
-            ended.timestamp_ms = event.timestamp_ms;
-            ended.conversation_id = c.id;
-            ended.channel_session_id = s.id;
-            ended.customer_id = c.customer_id;
-            ended.emitter = system_emitter();
-            ChannelSession closed = s;
-            closed.state = ChannelSessionState::ended;
-            ended.data = session_json(closed);
-            out.derived.push_back(std::move(ended));
+            out.derived.push_back(
+                session_event("CHANNEL_SESSION_ENDED", c, s, ChannelSessionState::ended, event.timestamp_ms));
         }
     } else if (name == "PARTICIPANT_ROLE_CHANGED") {
         if (Participant* p = c.find_participant(event.emitter.id)) p->role = role_in(payload(event), p->role);
@@ -136,7 +134,7 @@ Applied SessionTracker::apply(const Event& event) {
         c.customer_id = event.customer_id;
     } else if (name == "CUSTOMER_RESPONSE_TIMEOUT") {
         c.customer_unresponsive = true;
-    } else if (is_update(name)) {
+    } else if (is_activity_update(name)) {
         if (!contains(c.activity_ids, event_id_hash(event.refers_to))) {
             out.warning = event.name + " " + event.id + " refers to unknown activity " + event.refers_to + "; kept";
         }
@@ -176,17 +174,7 @@ std::vector<Event> SessionTracker::expire_due(std::int64_t now_ms) const {
         for (const ChannelSession& s : c.channel_sessions) {
             if (s.state != ChannelSessionState::started || s.interactive) continue;
             if (s.last_customer_activity_ms + timeout > now_ms) continue;
-            Event e;
-            e.name = "CHANNEL_SESSION_EXPIRED";
-            e.timestamp_ms = now_ms;
-            e.conversation_id = c.id;
-            e.channel_session_id = s.id;
-            e.customer_id = c.customer_id;
-            e.emitter = system_emitter();
-            ChannelSession after = s;
-            after.state = ChannelSessionState::expired;
-            e.data = session_json(after);
-            expired.push_back(std::move(e));
+            expired.push_back(session_event("CHANNEL_SESSION_EXPIRED", c, s, ChannelSessionState::expired, now_ms));
         }
     }
     return expired;
