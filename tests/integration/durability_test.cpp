@@ -171,3 +171,24 @@ TEST_CASE("a conversation whose inactivity timeout passed while the runtime was 
     reader->journal({}, [&](const std::string& line) { names.push_back(nlohmann::json::parse(line)["name"]); });
     REQUIRE(std::find(names.begin(), names.end(), "CHANNEL_SESSION_EXPIRED") != names.end());
 }
+
+TEST_CASE("a second runtime on the same journal is refused; readers are not", "[durability][sqlite]") {
+    TempDir dir;
+    const auto config = write_config(dir, "runtime.toml", "kind = \"sqlite\"\npath = \"journal.db\"");
+    auto owner = cim::runtime::Runtime::from_file(config, quiet());
+    owner->start();
+    REQUIRE(owner->publish_json(R"({"name":"CUSTOMER_MESSAGE","conversationId":"c1","customerId":"u1"})").accepted());
+    owner->drain();
+
+    REQUIRE_THROWS_MATCHES(cim::runtime::Runtime::from_file(config, quiet()), cim::runtime::Error,
+                           Catch::Matchers::Predicate<cim::runtime::Error>([](const cim::runtime::Error& e) {
+                               return e.kind() == cim::runtime::Error::Kind::config &&
+                                      std::string(e.what()).find("is owned by another running cimrt") != std::string::npos;
+                           }));
+    // Readers take no lock: `cimrt inspect` works while the runtime runs.
+    auto reader = cim::runtime::JournalReader::open(config);
+    owner->stop();  // stop flushes, so the reader sees every accepted event
+    REQUIRE_FALSE(reader->conversation("c1").is_null());
+    owner.reset();
+    REQUIRE_NOTHROW(cim::runtime::Runtime::from_file(config, quiet()));  // released with its owner
+}

@@ -18,7 +18,7 @@ public:
                                                  " does not exist (has the runtime run yet?)");
         }
         try {
-            store_ = core::open_store(config.store, 1);
+            store_ = core::open_store(config.store, 1, core::StoreAccess::read_only);
         } catch (const core::StoreError& e) {
             throw Error(Error::Kind::config, config.file.string() + ": store: " + e.what());
         }

@@ -2,7 +2,10 @@
 
 #include <chrono>
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "store/memory_store.hpp"
 
@@ -75,13 +78,26 @@ std::string column_text(sqlite3_stmt* stmt, int index) {
 
 }  // namespace
 
-SqliteStore::SqliteStore(const std::filesystem::path& path, const std::string& sync, std::size_t partitions)
+SqliteStore::SqliteStore(const std::filesystem::path& path, const std::string& sync, std::size_t partitions,
+                         StoreAccess access)
     : path_(path), sync_(sync) {
     if (sync_ != "off" && sync_ != "normal" && sync_ != "full") {
         throw StoreError("store " + path.string() + ": sync must be \"off\", \"normal\" or \"full\", not \"" + sync + "\"");
     }
+    for (std::size_t i = 0; i < std::max<std::size_t>(partitions, 1); ++i) {
+        partitions_.push_back(std::make_unique<Partition>());
+    }
+    if (access == StoreAccess::read_only) return;  // readers open a connection per read_journal and never write
+
     std::error_code ec;
     if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+    const std::string lock_path = path.string() + ".lock";
+    lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock_fd_ < 0 || ::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+        if (lock_fd_ >= 0) ::close(lock_fd_);
+        throw StoreError("store " + path.string() + " is owned by another running cimrt (" + lock_path +
+                         " is locked); stop it first, or read with `cimrt inspect` / `cimrt journal`");
+    }
     db_ = open_database(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
     try {
         exec(db_, "PRAGMA journal_mode=WAL", path_);
@@ -90,10 +106,8 @@ SqliteStore::SqliteStore(const std::filesystem::path& path, const std::string& s
         exec(db_, schema_sql, path_);
     } catch (...) {
         sqlite3_close(db_);
+        ::close(lock_fd_);
         throw;
-    }
-    for (std::size_t i = 0; i < std::max<std::size_t>(partitions, 1); ++i) {
-        partitions_.push_back(std::make_unique<Partition>());
     }
     writer_ = std::thread([this] { write_loop(); });
 }
@@ -106,9 +120,11 @@ SqliteStore::~SqliteStore() {
     }
     if (writer_.joinable()) writer_.join();
     sqlite3_close(db_);
+    if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
 std::uint64_t SqliteStore::append(std::size_t partition, const Event& event) {
+    if (db_ == nullptr) throw StoreError("store " + path_.string() + " is open read-only");
     Partition& p = *partitions_[partition % partitions_.size()];
     std::uint64_t ticket = 0;
     {
@@ -255,9 +271,9 @@ std::uint64_t SqliteStore::journal_size() {
     return n;
 }
 
-std::unique_ptr<Store> open_store(const StoreSection& section, std::size_t partitions) {
+std::unique_ptr<Store> open_store(const StoreSection& section, std::size_t partitions, StoreAccess access) {
     if (section.kind == "memory") return std::make_unique<MemoryStore>(partitions);
-    if (section.kind == "sqlite") return std::make_unique<SqliteStore>(section.path, section.sync, partitions);
+    if (section.kind == "sqlite") return std::make_unique<SqliteStore>(section.path, section.sync, partitions, access);
     throw StoreError("unknown store kind '" + section.kind + "'");
 }
 

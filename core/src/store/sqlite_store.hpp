@@ -18,8 +18,10 @@ namespace cim::core {
 
 class SqliteStore final : public Store {
 public:
-    /// Opens (creating) the database at `path`; `sync` is "off", "normal" or "full". Throws StoreError.
-    SqliteStore(const std::filesystem::path& path, const std::string& sync, std::size_t partitions);
+    /// Opens (creating) the database at `path`; `sync` is "off", "normal" or "full". As owner it takes an exclusive
+    /// lock on "<path>.lock" for its lifetime, so a second runtime on the same journal is refused instead of silently
+    /// diverging; read-only, it takes none and never writes. Throws StoreError.
+    SqliteStore(const std::filesystem::path& path, const std::string& sync, std::size_t partitions, StoreAccess access);
     /// Writes out what is pending and closes.
     ~SqliteStore() override;
 
@@ -44,6 +46,7 @@ private:
 
     std::filesystem::path path_;
     std::string sync_;
+    int lock_fd_ = -1;  // the owner's flock on "<path>.lock"; released by close
     sqlite3* db_ = nullptr;  // the writer thread's connection
     std::vector<std::unique_ptr<Partition>> partitions_;
 

@@ -52,8 +52,15 @@ public:
     virtual std::uint64_t journal_size() = 0;
 };
 
+/// How a store is opened: by a runtime, which owns its journal, or by a reader (`cimrt inspect`, `cimrt journal`).
+enum class StoreAccess {
+    owner,      ///< appends; one runtime at a time (a second one is refused: two trackers on one journal diverge)
+    read_only,  ///< reads the journal; any number, also while a runtime owns the store
+};
+
 /// Opens the store `section` describes: "memory", or "sqlite" at section.path (folders created as needed).
-/// `partitions` is the number of shards that will append. Throws StoreError.
-std::unique_ptr<Store> open_store(const StoreSection& section, std::size_t partitions);
+/// `partitions` is the number of shards that will append. Throws StoreError, e.g. when another runtime owns it.
+std::unique_ptr<Store> open_store(const StoreSection& section, std::size_t partitions,
+                                  StoreAccess access = StoreAccess::owner);
 
 }  // namespace cim::core
