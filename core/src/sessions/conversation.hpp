@@ -13,9 +13,10 @@
 
 namespace cim::core {
 
-enum class ConversationState { created, active, inactive, on_hold, wrap_up, closed };
-enum class ChannelSessionState { started, ended, expired };
-enum class ParticipantRole { primary, assistant, whisper, silent_monitor };
+// One byte each: they sit in every tracked conversation, session and participant (DESIGN §6).
+enum class ConversationState : std::uint8_t { created, active, inactive, on_hold, wrap_up, closed };
+enum class ChannelSessionState : std::uint8_t { started, ended, expired };
+enum class ParticipantRole : std::uint8_t { primary, assistant, whisper, silent_monitor };
 
 /// "CREATED", "ACTIVE", ... as the public CIM model spells them.
 std::string_view to_string(ConversationState state);
@@ -43,13 +44,15 @@ struct Participant {
 
 struct Conversation {
     std::string id;
-    std::string customer_id;
-    ConversationState state = ConversationState::created;
+    std::string customer_id;                     ///< the first non-empty customerId; ASSOCIATED_CUSTOMER_CHANGED moves it
     std::vector<ChannelSession> channel_sessions;
     std::vector<Participant> participants;
     std::vector<std::uint64_t> seen_event_ids;   ///< sorted hashes of every applied event id (duplicates)
     std::vector<std::uint64_t> activity_ids;     ///< sorted hashes of activity event ids (refersTo resolution)
-    bool customer_unresponsive = false;          ///< CUSTOMER_RESPONSE_TIMEOUT seen, no customer activity since
+    // The small fields last and together, so they share one padded word instead of two.
+    ConversationState state = ConversationState::created;
+    bool customer_unresponsive = false;          ///< CUSTOMER_RESPONSE_TIMEOUT while a session was open, no customer
+                                                 ///< activity since; cleared when no session is open any more
     bool ever_active = false;                    ///< had an open channel session at some point
 
     bool has_open_session() const;

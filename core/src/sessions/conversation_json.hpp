@@ -11,4 +11,8 @@ namespace cim::core {
 /// {id, state, customerId, channelSessions[{id, state, interactive}], participants[{id, type, role, active}]}
 nlohmann::json conversation_state_json(const Conversation& conversation);
 
+/// {id, state, interactive}: a channel session as the state view shows it and as the payload of the session events the
+/// tracker derives (CHANNEL_SESSION_ENDED, CHANNEL_SESSION_EXPIRED).
+nlohmann::json channel_session_json(const ChannelSession& session);
+
 }  // namespace cim::core

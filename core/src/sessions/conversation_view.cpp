@@ -13,7 +13,9 @@ nlohmann::json emitter_json(const Emitter& e) {
 
 nlohmann::json data_json(const Event& e) {
     if (e.data.empty()) return nullptr;
-    return nlohmann::json::parse(e.data, nullptr, false);  // journaled data was checked at ingest
+    nlohmann::json data = nlohmann::json::parse(e.data, nullptr, false);
+    // Journaled data was checked at ingest; should a journal hold something else, show it as text rather than lose it.
+    return data.is_discarded() ? nlohmann::json(e.data) : data;
 }
 
 nlohmann::json update_json(const Event& e) {

@@ -25,7 +25,7 @@ public:
     /// The conversation as JSON, or null when unknown:
     /// {id, state, customerId, channelSessions[{id, state, interactive}], participants[{id, type, role, active}],
     ///  activities[{id, name, timestamp, emitter{id,type,name}, data, updates[{id, name, timestamp, emitter, data}]}],
-    ///  unresolvedUpdates[{id, name, refersTo, timestamp, data}]}
+    ///  unresolvedUpdates[{id, name, timestamp, emitter, data, refersTo}]}
     /// `data` is the event's payload as JSON (null when absent).
     nlohmann::json conversation(const std::string& conversation_id) const;
 

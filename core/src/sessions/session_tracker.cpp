@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sessions/conversation_json.hpp"
+
 namespace cim::core {
 namespace {
 
@@ -15,7 +17,8 @@ void insert(std::vector<std::uint64_t>& sorted, std::uint64_t value) {
     sorted.insert(std::upper_bound(sorted.begin(), sorted.end(), value), value);
 }
 
-// Only a few rare events carry state in their payload (session kind, participant role); parsing is confined to them.
+// Only a few rare events carry state in their payload (session kind, participant role); parsing is confined to them,
+// so the hot path (messages) never parses `data`.
 nlohmann::json payload(const Event& event) {
     if (event.data.empty()) return nullptr;
     nlohmann::json data = nlohmann::json::parse(event.data, nullptr, false);
@@ -24,49 +27,119 @@ nlohmann::json payload(const Event& event) {
 
 bool is_interactive(const nlohmann::json& data) {
     if (!data.is_object()) return false;
-    if (data.value("interactive", false)) return true;
+    if (const auto it = data.find("interactive"); it != data.end() && it->is_boolean() && it->get<bool>()) return true;
     for (const char* key : {"channel", "channelType"}) {
-        if (data.contains(key) && data[key].is_string() && data[key].get<std::string>() == "VOICE") return true;
+        if (const auto it = data.find(key); it != data.end() && it->is_string() && it->get<std::string>() == "VOICE") {
+            return true;
+        }
     }
     return false;
 }
 
 ParticipantRole role_in(const nlohmann::json& data, ParticipantRole fallback) {
     ParticipantRole role = fallback;
-    if (data.is_object() && data.contains("role") && data["role"].is_string()) {
-        parse_participant_role(data["role"].get<std::string>(), role);
+    if (!data.is_object()) return role;
+    if (const auto it = data.find("role"); it != data.end() && it->is_string()) {
+        parse_participant_role(it->get<std::string>(), role);  // an unknown spelling keeps the fallback
     }
     return role;
 }
 
 Emitter system_emitter() { return {"cimrt", EmitterType::system, "session-tracker"}; }
 
+// The header every event the tracker emits on the runtime's behalf shares; `id` stays empty for the runtime to stamp.
+Event system_event(const char* name, const Conversation& c, std::int64_t timestamp_ms) {
+    Event e;
+    e.name = name;
+    e.type = EventType::notification;
+    e.timestamp_ms = timestamp_ms;
+    e.conversation_id = c.id;
+    e.customer_id = c.customer_id;
+    e.emitter = system_emitter();
+    return e;
+}
+
 // A session event the runtime emits itself (a call ended by a departure, an expiry), carrying the session as it is
 // after the event.
 Event session_event(const char* name, const Conversation& c, const ChannelSession& s, ChannelSessionState after,
                     std::int64_t timestamp_ms) {
-    Event e;
-    e.name = name;
-    e.timestamp_ms = timestamp_ms;
-    e.conversation_id = c.id;
+    Event e = system_event(name, c, timestamp_ms);
     e.channel_session_id = s.id;
-    e.customer_id = c.customer_id;
-    e.emitter = system_emitter();
-    e.data = nlohmann::json{{"id", s.id}, {"state", to_string(after)}, {"interactive", s.interactive}}.dump();
+    ChannelSession then = s;
+    then.state = after;
+    e.data = channel_session_json(then).dump();
     return e;
 }
 
+bool is_open(const ChannelSession& s) { return s.state == ChannelSessionState::started; }
+
+// The state is a function of the tracked facts (docs/sessions.md, "Conversation states"), never a stored transition
+// table: replaying the same events therefore always ends in the same state.
 ConversationState state_of(Conversation& c) {
     if (c.has_open_session()) {
         c.ever_active = true;
-        const bool held = std::any_of(c.channel_sessions.begin(), c.channel_sessions.end(), [](const ChannelSession& s) {
-            return s.state == ChannelSessionState::started && s.on_hold;
-        });
+        const bool held = std::any_of(c.channel_sessions.begin(), c.channel_sessions.end(),
+                                      [](const ChannelSession& s) { return is_open(s) && s.on_hold; });
         if (held) return ConversationState::on_hold;
         return c.customer_unresponsive ? ConversationState::inactive : ConversationState::active;
     }
-    if (!c.ever_active) return ConversationState::created;
+    // INACTIVE speaks of the customer on an open session; with none left, a session opened later starts afresh.
+    c.customer_unresponsive = false;
+    if (!c.ever_active) return ConversationState::created;  // an agent subscribed before any session: still CREATED
     return c.has_active_agent() ? ConversationState::wrap_up : ConversationState::closed;
+}
+
+void start_session(Conversation& c, const Event& event) {
+    ChannelSession* s = c.find_session(event.channel_session_id);
+    if (s != nullptr && is_open(*s)) return;  // already open: a repeated start changes nothing
+    if (s == nullptr) {
+        c.channel_sessions.emplace_back();
+        s = &c.channel_sessions.back();
+        s->id = event.channel_session_id;
+    }
+    // A channel that reuses its session id when the customer returns reopens that session.
+    s->state = ChannelSessionState::started;
+    s->on_hold = false;
+    s->interactive = is_interactive(payload(event));
+    s->last_customer_activity_ms = event.timestamp_ms;
+}
+
+void end_session(Conversation& c, const Event& event, ChannelSessionState how) {
+    ChannelSession* s = c.find_session(event.channel_session_id);
+    if (s != nullptr && is_open(*s)) s->state = how;  // unknown or closed already: nothing to end, and no error
+}
+
+void subscribe_agent(Conversation& c, const Event& event) {
+    const ParticipantRole role = role_in(payload(event), ParticipantRole::primary);
+    if (Participant* p = c.find_participant(event.emitter.id)) {
+        p->active = true;
+        p->role = role;
+    } else {
+        c.participants.push_back({event.emitter.id, EmitterType::agent, role, true});
+    }
+}
+
+void unsubscribe_agent(Conversation& c, const Event& event, std::vector<Event>& derived) {
+    Participant* p = c.find_participant(event.emitter.id);
+    if (p == nullptr || !p->active) return;  // someone who is not in the conversation cannot leave it (or end a call)
+    p->active = false;
+    // A call cannot outlive a participant: every open interactive session ends with this departure. The runtime
+    // applies the derived event, which is what actually ends the session (and so the journal shows why).
+    for (const ChannelSession& s : c.channel_sessions) {
+        if (!is_open(s) || !s.interactive) continue;
+        derived.push_back(session_event("CHANNEL_SESSION_ENDED", c, s, ChannelSessionState::ended, event.timestamp_ms));
+    }
+}
+
+void note_customer_activity(Conversation& c, const Event& event) {
+    c.customer_unresponsive = false;
+    for (ChannelSession& s : c.channel_sessions) {
+        if (!is_open(s)) continue;
+        // Without a session id the customer is present on every chat session of the conversation; calls do not
+        // expire on inactivity, so their clock needs no refresh.
+        const bool refresh = event.channel_session_id.empty() ? !s.interactive : s.id == event.channel_session_id;
+        if (refresh) s.last_customer_activity_ms = event.timestamp_ms;
+    }
 }
 
 }  // namespace
@@ -93,47 +166,32 @@ Applied SessionTracker::apply(const Event& event) {
         return out;
     }
     insert(c.seen_event_ids, id_hash);
+    const std::string_view name = event.name;
+    // The tracker's own output coming back (the runtime applies what it derived; a replayed journal holds it): the
+    // state it announces is re-derived from the facts, never taken from the event.
+    if (name == "TOPIC_STATE_CHANGED") return out;
+
     if (c.customer_id.empty()) c.customer_id = event.customer_id;
     const ConversationState before = c.state;
-    const std::string_view name = event.name;
 
     if (name == "CHANNEL_SESSION_STARTED") {
-        if (c.find_session(event.channel_session_id) == nullptr) {
-            ChannelSession session;
-            session.id = event.channel_session_id;
-            session.interactive = is_interactive(payload(event));
-            session.last_customer_activity_ms = event.timestamp_ms;
-            c.channel_sessions.push_back(std::move(session));
-        }
-    } else if (name == "CHANNEL_SESSION_ENDED" || name == "CHANNEL_SESSION_EXPIRED") {
-        ChannelSession* s = c.find_session(event.channel_session_id);
-        if (s != nullptr && s->state == ChannelSessionState::started) {
-            s->state = name == "CHANNEL_SESSION_ENDED" ? ChannelSessionState::ended : ChannelSessionState::expired;
-        }
+        start_session(c, event);
+    } else if (name == "CHANNEL_SESSION_ENDED") {
+        end_session(c, event, ChannelSessionState::ended);
+    } else if (name == "CHANNEL_SESSION_EXPIRED") {
+        end_session(c, event, ChannelSessionState::expired);
     } else if (name == "CALL_HOLD" || name == "CALL_RESUME") {
         if (ChannelSession* s = c.find_session(event.channel_session_id)) s->on_hold = name == "CALL_HOLD";
     } else if (name == "AGENT_SUBSCRIBED") {
-        const ParticipantRole role = role_in(payload(event), ParticipantRole::primary);
-        if (Participant* p = c.find_participant(event.emitter.id)) {
-            p->active = true;
-            p->role = role;
-        } else {
-            c.participants.push_back({event.emitter.id, EmitterType::agent, role, true});
-        }
+        subscribe_agent(c, event);
     } else if (name == "AGENT_UNSUBSCRIBED") {
-        if (Participant* p = c.find_participant(event.emitter.id)) p->active = false;
-        // A call cannot outlive a participant: every open interactive session ends with this departure.
-        for (const ChannelSession& s : c.channel_sessions) {
-            if (s.state != ChannelSessionState::started || !s.interactive) continue;
-            out.derived.push_back(
-                session_event("CHANNEL_SESSION_ENDED", c, s, ChannelSessionState::ended, event.timestamp_ms));
-        }
+        unsubscribe_agent(c, event, out.derived);
     } else if (name == "PARTICIPANT_ROLE_CHANGED") {
         if (Participant* p = c.find_participant(event.emitter.id)) p->role = role_in(payload(event), p->role);
     } else if (name == "ASSOCIATED_CUSTOMER_CHANGED") {
         c.customer_id = event.customer_id;
     } else if (name == "CUSTOMER_RESPONSE_TIMEOUT") {
-        c.customer_unresponsive = true;
+        if (c.has_open_session()) c.customer_unresponsive = true;
     } else if (is_activity_update(name)) {
         if (!contains(c.activity_ids, event_id_hash(event.refers_to))) {
             out.warning = event.name + " " + event.id + " refers to unknown activity " + event.refers_to + "; kept";
@@ -145,23 +203,13 @@ Applied SessionTracker::apply(const Event& event) {
         c.find_participant(event.emitter.id) == nullptr) {
         c.participants.push_back({event.emitter.id, EmitterType::bot, ParticipantRole::primary, true});
     }
-    if (event.emitter.type == EmitterType::customer || name == "CUSTOMER_MESSAGE") {
-        c.customer_unresponsive = false;
-        for (ChannelSession& s : c.channel_sessions) {
-            const bool this_session = event.channel_session_id.empty() || s.id == event.channel_session_id;
-            if (this_session && s.state == ChannelSessionState::started) s.last_customer_activity_ms = event.timestamp_ms;
-        }
-    }
+    if (event.emitter.type == EmitterType::customer || name == "CUSTOMER_MESSAGE") note_customer_activity(c, event);
 
     c.state = state_of(c);
     if (c.state != before) {
-        Event changed;
-        changed.name = "TOPIC_STATE_CHANGED";
-        changed.timestamp_ms = event.timestamp_ms;
-        changed.conversation_id = c.id;
-        changed.customer_id = c.customer_id;
-        changed.emitter = system_emitter();
-        changed.data = nlohmann::json{{"from", to_string(before)}, {"to", to_string(c.state)}, {"reason", event.name}}.dump();
+        Event changed = system_event("TOPIC_STATE_CHANGED", c, event.timestamp_ms);
+        changed.data =
+            nlohmann::json{{"from", to_string(before)}, {"to", to_string(c.state)}, {"reason", event.name}}.dump();
         out.derived.push_back(std::move(changed));
     }
     return out;
@@ -172,7 +220,7 @@ std::vector<Event> SessionTracker::expire_due(std::int64_t now_ms) const {
     const std::int64_t timeout = options_.customer_inactivity_timeout.count();
     for (const auto& [id, c] : conversations_) {
         for (const ChannelSession& s : c.channel_sessions) {
-            if (s.state != ChannelSessionState::started || s.interactive) continue;
+            if (!is_open(s) || s.interactive) continue;
             if (s.last_customer_activity_ms + timeout > now_ms) continue;
             expired.push_back(session_event("CHANNEL_SESSION_EXPIRED", c, s, ChannelSessionState::expired, now_ms));
         }
@@ -182,10 +230,11 @@ std::vector<Event> SessionTracker::expire_due(std::int64_t now_ms) const {
 
 std::optional<std::int64_t> SessionTracker::next_expiry_ms() const {
     std::optional<std::int64_t> earliest;
+    const std::int64_t timeout = options_.customer_inactivity_timeout.count();
     for (const auto& [id, c] : conversations_) {
         for (const ChannelSession& s : c.channel_sessions) {
-            if (s.state != ChannelSessionState::started || s.interactive) continue;
-            const std::int64_t deadline = s.last_customer_activity_ms + options_.customer_inactivity_timeout.count();
+            if (!is_open(s) || s.interactive) continue;
+            const std::int64_t deadline = s.last_customer_activity_ms + timeout;
             if (!earliest || deadline < *earliest) earliest = deadline;
         }
     }

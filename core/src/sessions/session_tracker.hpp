@@ -28,9 +28,10 @@ struct Applied {
     /// The event id was applied before: nothing changed; the runtime neither journals nor delivers it again.
     bool duplicate = false;
     /// Events the runtime must emit because of this one, in order (TOPIC_STATE_CHANGED on every state change,
-    /// CHANNEL_SESSION_ENDED when a participant leaves an interactive session). Header complete except `id` and
-    /// `timestamp_ms` (stamped by the runtime; timestamp = the triggering event's); emitter SYSTEM. The runtime applies
-    /// each of them through apply() too, then journals and delivers them after the triggering event.
+    /// CHANNEL_SESSION_ENDED when a participant leaves an interactive session). Header complete except `id`, which the
+    /// runtime stamps; `timestamp_ms` is the triggering event's; emitter SYSTEM {"cimrt", SYSTEM, "session-tracker"}.
+    /// The runtime applies each of them through apply() too, then journals and delivers them after the triggering
+    /// event.
     std::vector<Event> derived;
     /// Something the operator should know that is not an error: e.g. "ACTIVITY_REACTION e9 refers to unknown activity
     /// e1; kept". The event is still applied, journaled and delivered.
@@ -41,8 +42,9 @@ class SessionTracker {
 public:
     explicit SessionTracker(TrackerOptions options = {});
 
-    /// Applies a validated, stamped event. Events without a conversation id (a note, a wrap-up on a channel session
-    /// only) change no conversation but are still checked for duplicates.
+    /// Applies a validated, stamped event (the rules: docs/sessions.md). Events without a conversation id (a note, a
+    /// wrap-up on a channel session only) change no conversation but are still checked for duplicates. Duplicates are
+    /// recognised per conversation: an id is a duplicate when the same conversation has applied it before.
     Applied apply(const Event& event);
 
     /// CHANNEL_SESSION_EXPIRED events for every open non-interactive session whose customer has been inactive for the
