@@ -13,7 +13,10 @@ void add_run_command(CLI::App& app, int& exit) {
     auto config = std::make_shared<std::string>(default_config().string());
     cmd->add_option("config", *config, "runtime.toml to run")->capture_default_str();
     auto log_level = std::make_shared<std::string>("info");
-    cmd->add_option("--log-level", *log_level, "trace, debug, info, warn, error or off")->capture_default_str();
+    // Checked here: the logger reads an unknown level as "off", so a typo would silently hide even errors.
+    cmd->add_option("--log-level", *log_level, "trace, debug, info, warn, error or off")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+        ->capture_default_str();
     cmd->callback([config, log_level, &exit] {
         exit = run_guarded([&] {
             // Block the signals before any thread starts, so every worker inherits the mask and sigwait below is the

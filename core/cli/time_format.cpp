@@ -7,12 +7,18 @@
 namespace cim::cli {
 
 std::string format_timestamp(std::int64_t ms) {
-    const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+    // Floor division: a time before 1970 is the second before plus a non-negative millisecond part.
+    std::int64_t millis = ms % 1000;
+    std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+    if (millis < 0) {
+        millis += 1000;
+        --seconds;
+    }
     std::tm utc{};
     gmtime_r(&seconds, &utc);
-    char buffer[40];
+    char buffer[80];  // room for any int in every field: no truncation, and -Wformat-truncation can prove it
     std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
-                  utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(ms % 1000));
+                  utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(millis));
     return buffer;
 }
 

@@ -12,14 +12,17 @@ bool has_external(const std::vector<WiringEdge>& edges) {
     return std::any_of(edges.begin(), edges.end(), [](const WiringEdge& e) { return e.from == external_node; });
 }
 
-std::string quoted(const std::string& text) {
-    std::string out = "\"";
+// The text of a double-quoted DOT (or Mermaid) string, without the quotes.
+std::string escaped(const std::string& text) {
+    std::string out;
     for (char c : text) {
         if (c == '"' || c == '\\') out += '\\';
         out += c;
     }
-    return out + '"';
+    return out;
 }
+
+std::string quoted(const std::string& text) { return '"' + escaped(text) + '"'; }
 
 // Mermaid node ids must be plain identifiers; plugin names may contain '-'.
 std::string mermaid_id(const std::string& name) {
@@ -55,7 +58,10 @@ std::vector<WiringEdge> wiring_edges(const std::vector<cim::runtime::PluginInfo>
 std::string to_dot(const std::vector<cim::runtime::PluginInfo>& plugins) {
     const auto edges = wiring_edges(plugins);
     std::string out = "digraph cimrt {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n";
-    for (const auto& p : plugins) out += "  " + quoted(p.name) + " [label=" + quoted(p.name + "\\n" + p.version) + "];\n";
+    for (const auto& p : plugins) {
+        // DOT reads \n in a label as a line break: escape the name and the version, not the separator between them.
+        out += "  " + quoted(p.name) + " [label=\"" + escaped(p.name) + "\\n" + escaped(p.version) + "\"];\n";
+    }
     if (has_external(edges)) out += "  " + quoted(external_node) + " [style=dashed, shape=ellipse];\n";
     for (const auto& e : edges) {
         out += "  " + quoted(e.from) + " -> " + quoted(e.to) + " [label=" + quoted(e.event);
