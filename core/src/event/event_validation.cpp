@@ -88,6 +88,8 @@ const EventKind& validate_event(Event& event, const Catalogue& catalogue) {
     event.kind = kind->id;
 
     check_type(event, *kind);
+    // 0 asks the runtime to stamp the event; a time before 1970 is no CX event's and would sort before every other.
+    if (event.timestamp_ms < 0) throw EventError("timestamp", "must not be negative");
     check_emitter_type(event);
     check_required_ids(event, *kind);
     check_call_recording_link(event);

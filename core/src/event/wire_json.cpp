@@ -1,9 +1,10 @@
 #include "event/wire_json.hpp"
 
-#include <cctype>
+#include <charconv>
+#include <cstddef>
 #include <cstdint>
-#include <set>
 #include <string>
+#include <system_error>
 
 #include "event/event_error.hpp"
 #include "event/event_validation.hpp"
@@ -11,352 +12,546 @@
 namespace cim::core {
 namespace {
 
-// A single-pass reader for one event object. The header is read into typed fields; `data` is scanned for
-// well-formedness and kept as its exact source text, never built into a DOM: ingest is the only place an event is
-// parsed, and the payload is the plugins' business.
-class WireReader {
+// ---------------------------------------------------------------------------------------------------------------
+// Reading
+// ---------------------------------------------------------------------------------------------------------------
+
+// The header fields a wire event may carry, in wire order; the index is the field's bit in the reader's duplicate set.
+enum class WireField : unsigned {
+    id,
+    name,
+    type,
+    timestamp,
+    conversation_id,
+    channel_session_id,
+    customer_id,
+    emitter,
+    refers_to,
+    data,
+};
+
+struct WireFieldName {
+    std::string_view name;
+    WireField field;
+};
+
+constexpr WireFieldName event_fields[] = {
+    {"id", WireField::id},
+    {"name", WireField::name},
+    {"type", WireField::type},
+    {"timestamp", WireField::timestamp},
+    {"conversationId", WireField::conversation_id},
+    {"channelSessionId", WireField::channel_session_id},
+    {"customerId", WireField::customer_id},
+    {"emitter", WireField::emitter},
+    {"refersTo", WireField::refers_to},
+    {"data", WireField::data},
+};
+
+enum class EmitterField : unsigned { id, type, name };
+
+struct EmitterFieldName {
+    std::string_view name;
+    EmitterField field;
+};
+
+constexpr EmitterFieldName emitter_fields[] = {
+    {"id", EmitterField::id},
+    {"type", EmitterField::type},
+    {"name", EmitterField::name},
+};
+
+// What a JSON value is, told by its first byte; `none` when no value can start there.
+enum class ValueKind { none, object, array, string, number, boolean, null };
+
+ValueKind kind_starting_with(char c) {
+    switch (c) {
+        case '{': return ValueKind::object;
+        case '[': return ValueKind::array;
+        case '"': return ValueKind::string;
+        case 't':
+        case 'f': return ValueKind::boolean;
+        case 'n': return ValueKind::null;
+        case '-': return ValueKind::number;
+        default: return c >= '0' && c <= '9' ? ValueKind::number : ValueKind::none;
+    }
+}
+
+std::string_view with_article(ValueKind kind) {
+    switch (kind) {
+        case ValueKind::object: return "an object";
+        case ValueKind::array: return "an array";
+        case ValueKind::string: return "a string";
+        case ValueKind::number: return "a number";
+        case ValueKind::boolean: return "a boolean";
+        case ValueKind::null: return "null";
+        case ValueKind::none: break;
+    }
+    return "nothing";
+}
+
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+        if (lower(a[i]) != lower(b[i])) return false;
+    }
+    return true;
+}
+
+// Producers get the camelCase wrong more often than anything else ("conversationID"), so the error says the fix.
+template <typename FieldNames>
+EventError unknown_field(const std::string& path, std::string_view key, const FieldNames& known) {
+    std::string message = "unknown field";
+    for (const auto& candidate : known) {
+        if (equals_ignoring_case(candidate.name, key)) {
+            message += " (did you mean '" + std::string(candidate.name) + "'?)";
+            break;
+        }
+    }
+    return EventError(path, message);
+}
+
+bool is_hex_digit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+unsigned hex_value(char c) {
+    if (c >= '0' && c <= '9') return static_cast<unsigned>(c - '0');
+    if (c >= 'a' && c <= 'f') return static_cast<unsigned>(c - 'a' + 10);
+    return static_cast<unsigned>(c - 'A' + 10);
+}
+
+void append_utf8(std::string& out, std::uint32_t code_point) {
+    if (code_point < 0x80) {
+        out += static_cast<char>(code_point);
+    } else if (code_point < 0x800) {
+        out += static_cast<char>(0xC0 | (code_point >> 6));
+        out += static_cast<char>(0x80 | (code_point & 0x3F));
+    } else if (code_point < 0x10000) {
+        out += static_cast<char>(0xE0 | (code_point >> 12));
+        out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (code_point & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (code_point >> 18));
+        out += static_cast<char>(0x80 | ((code_point >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (code_point & 0x3F));
+    }
+}
+
+// The length of the well-formed UTF-8 sequence at the start of `bytes`, or 0 (Unicode 15, table 3-7: no overlong
+// forms, no surrogates, nothing above U+10FFFF). Consumers parse `data` with strict parsers, so it is refused here.
+std::size_t utf8_sequence_length(std::string_view bytes) {
+    const auto byte = [&bytes](std::size_t i) { return static_cast<unsigned char>(bytes[i]); };
+    const unsigned char lead = byte(0);
+    std::size_t length = 0;
+    unsigned char second_min = 0x80;
+    unsigned char second_max = 0xBF;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+        length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+        length = 3;
+        if (lead == 0xE0) second_min = 0xA0;
+        if (lead == 0xED) second_max = 0x9F;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+        length = 4;
+        if (lead == 0xF0) second_min = 0x90;
+        if (lead == 0xF4) second_max = 0x8F;
+    } else {
+        return 0;
+    }
+    if (bytes.size() < length) return 0;
+    if (byte(1) < second_min || byte(1) > second_max) return 0;
+    for (std::size_t i = 2; i < length; ++i) {
+        if (byte(i) < 0x80 || byte(i) > 0xBF) return 0;
+    }
+    return length;
+}
+
+// A single pass over the event object: header fields are decoded into the Event, `data` is checked for syntax while
+// it is skipped and kept as the exact source text. No DOM is built; nothing is read twice.
+class EventReader {
 public:
-    explicit WireReader(std::string_view text) : text_(text) {}
+    explicit EventReader(std::string_view text) : text_(text) {}
 
     Event read_event() {
+        skip_whitespace();
+        if (peek() != '{') {
+            const ValueKind kind = kind_starting_with(peek());
+            skip_value();  // a malformed document is reported as such before its shape is
+            throw EventError("", "an event must be a JSON object, not " + std::string(with_article(kind)));
+        }
+        ++pos_;
         Event event;
+        unsigned seen = 0;
         skip_whitespace();
-        if (peek() != '{') fail("expected '{': an event is a JSON object");
-        std::set<std::string, std::less<>> seen;
-        for_each_member([&](const std::string& key) {
-            if (!seen.insert(key).second) throw EventError(key, "duplicate field");
-            read_field(key, event);
-        });
+        if (peek() == '}') {
+            ++pos_;
+        } else {
+            for (;;) {
+                const std::string key = read_member_name();
+                read_event_field(key, event, seen);
+                if (!next_member('}')) break;
+            }
+        }
         skip_whitespace();
-        if (pos_ != text_.size()) fail("unexpected text after the event");
+        if (pos_ != text_.size()) fail("unexpected text after the event object");
         return event;
     }
 
 private:
-    void read_field(const std::string& key, Event& event) {
-        if (key == "id") {
-            event.id = read_string_field(key);
-        } else if (key == "name") {
-            event.name = read_string_field(key);
-        } else if (key == "type") {
-            const std::string type = read_string_field(key);
-            if (!parse_event_type(type, event.type)) throw EventError("type", "unknown event type '" + type + "'");
-        } else if (key == "timestamp") {
-            event.timestamp_ms = read_timestamp();
-        } else if (key == "conversationId") {
-            event.conversation_id = read_string_field(key);
-        } else if (key == "channelSessionId") {
-            event.channel_session_id = read_string_field(key);
-        } else if (key == "customerId") {
-            event.customer_id = read_string_field(key);
-        } else if (key == "refersTo") {
-            event.refers_to = read_string_field(key);
-        } else if (key == "emitter") {
-            read_emitter(event.emitter);
-        } else if (key == "data") {
-            const std::size_t start = pos_;
-            skip_value(0);
-            const std::string_view raw = text_.substr(start, pos_ - start);
-            if (raw != "null") event.data = std::string(raw);  // null and absent mean the same: no payload
-        } else {
-            throw EventError(key, "unknown field (an event has id, name, type, timestamp, conversationId, "
-                                  "channelSessionId, customerId, emitter, refersTo, data)");
+    // ---- the header ----
+
+    void read_event_field(const std::string& key, Event& event, unsigned& seen) {
+        const WireField* field = nullptr;
+        for (const auto& candidate : event_fields) {
+            if (candidate.name == key) field = &candidate.field;
+        }
+        if (field == nullptr) throw unknown_field(key, key, event_fields);
+        mark_seen(seen, static_cast<unsigned>(*field), key);
+
+        switch (*field) {
+            case WireField::id: read_string_field(key, event.id); break;
+            case WireField::name: read_string_field(key, event.name); break;
+            case WireField::type: read_event_type(key, event.type); break;
+            case WireField::timestamp: read_timestamp(key, event.timestamp_ms); break;
+            case WireField::conversation_id: read_string_field(key, event.conversation_id); break;
+            case WireField::channel_session_id: read_string_field(key, event.channel_session_id); break;
+            case WireField::customer_id: read_string_field(key, event.customer_id); break;
+            case WireField::emitter: read_emitter(key, event.emitter); break;
+            case WireField::refers_to: read_string_field(key, event.refers_to); break;
+            case WireField::data: {
+                const std::size_t start = pos_;
+                skip_value();
+                event.data = std::string(text_.substr(start, pos_ - start));
+                break;
+            }
         }
     }
 
-    void read_emitter(Emitter& emitter) {
-        skip_whitespace();
-        if (peek() != '{') throw EventError("emitter", "expected an object {id, type, name}");
-        std::set<std::string, std::less<>> seen;
-        for_each_member([&](const std::string& key) {
-            const std::string field = "emitter." + key;
-            if (!seen.insert(key).second) throw EventError(field, "duplicate field");
-            if (key == "id") {
-                emitter.id = read_string_field(field);
-            } else if (key == "name") {
-                emitter.name = read_string_field(field);
-            } else if (key == "type") {
-                const std::string type = read_string_field(field);
-                if (!parse_emitter_type(type, emitter.type)) {
-                    throw EventError(field, "unknown emitter type '" + type +
-                                                "' (CUSTOMER, AGENT, BOT, APP, SYSTEM or CONNECTOR)");
-                }
-            } else {
-                throw EventError(field, "unknown field (an emitter has id, type, name)");
-            }
-        });
-    }
-
-    // Walks the members of the object that starts at the current '{': `member(key)` is called with the read key and
-    // the position on its value, which it must consume. The one place the object grammar is written.
-    template <typename Member>
-    void for_each_member(Member member) {
-        ++pos_;  // the '{'
+    void read_emitter(const std::string& path, Emitter& emitter) {
+        if (skip_null()) return;
+        if (peek() != '{') type_mismatch(path, "expected an object");
+        ++pos_;
+        unsigned seen = 0;
         skip_whitespace();
         if (peek() == '}') {
             ++pos_;
             return;
         }
         for (;;) {
-            skip_whitespace();
-            if (peek() != '"') fail("expected a field name");
-            const std::string key = read_string();
-            expect_colon();
-            member(key);
-            skip_whitespace();
-            if (peek() == ',') {
-                ++pos_;
-                continue;
+            const std::string key = read_member_name();
+            const std::string field_path = path + "." + key;
+            const EmitterField* field = nullptr;
+            for (const auto& candidate : emitter_fields) {
+                if (candidate.name == key) field = &candidate.field;
             }
-            if (peek() == '}') {
-                ++pos_;
-                return;
+            if (field == nullptr) throw unknown_field(field_path, key, emitter_fields);
+            mark_seen(seen, static_cast<unsigned>(*field), field_path);
+            switch (*field) {
+                case EmitterField::id: read_string_field(field_path, emitter.id); break;
+                case EmitterField::type: read_emitter_type(field_path, emitter.type); break;
+                case EmitterField::name: read_string_field(field_path, emitter.name); break;
             }
-            fail("expected ',' or '}'");
+            if (!next_member('}')) return;
         }
     }
 
-    std::string read_string_field(const std::string& field) {
+    // null stands for an absent field: producers that serialise every member of their class (Jackson's default,
+    // which the public CIM services use) write `"refersTo": null` rather than leaving it out.
+    void read_string_field(const std::string& path, std::string& out) {
+        if (skip_null()) return;
+        if (peek() != '"') type_mismatch(path, "expected a string");
+        scan_string(&out);
+    }
+
+    void read_event_type(const std::string& path, EventType& out) {
+        std::string spelling;
+        read_string_field(path, spelling);
+        if (spelling.empty()) return;
+        if (!parse_event_type(spelling, out)) throw EventError(path, "unknown event type '" + spelling + "'");
+    }
+
+    void read_emitter_type(const std::string& path, EmitterType& out) {
+        std::string spelling;
+        read_string_field(path, spelling);
+        if (spelling.empty()) return;
+        if (!parse_emitter_type(spelling, out)) throw EventError(path, "unknown emitter type '" + spelling + "'");
+    }
+
+    void read_timestamp(const std::string& path, std::int64_t& out) {
+        if (skip_null()) return;
+        if (kind_starting_with(peek()) != ValueKind::number) type_mismatch(path, "expected an integer");
+        const std::string_view number = scan_number();
+        if (number.find_first_of(".eE") != std::string_view::npos) throw EventError(path, "expected an integer");
+        // scan_number() proved the text is one integer, so range is the only thing from_chars can object to.
+        if (std::from_chars(number.data(), number.data() + number.size(), out).ec == std::errc::result_out_of_range) {
+            throw EventError(path, "out of range");
+        }
+    }
+
+    // A header field holding the wrong kind of value. The value must still start like one, or the document is
+    // malformed, which is the more useful thing to report.
+    [[noreturn]] void type_mismatch(const std::string& path, std::string_view expectation) const {
+        if (kind_starting_with(peek()) == ValueKind::none) fail("expected a value");
+        throw EventError(path, std::string(expectation));
+    }
+
+    static void mark_seen(unsigned& seen, unsigned bit, const std::string& path) {
+        if ((seen & (1u << bit)) != 0) throw EventError(path, "duplicate field");
+        seen |= 1u << bit;
+    }
+
+    // ---- structure ----
+
+    // At a member's name (after '{' or ','): reads the name and its ':', leaving the position at the value.
+    std::string read_member_name() {
         skip_whitespace();
-        if (peek() != '"') {
-            const std::size_t start = pos_;
-            skip_value(0);  // malformed JSON still reports as such, before the type complaint
-            throw EventError(field, "expected a string, got " + describe(text_.substr(start, pos_ - start)));
-        }
-        return read_string();
-    }
-
-    std::int64_t read_timestamp() {
+        if (peek() != '"') fail("expected a field name in quotes");
+        std::string name;
+        scan_string(&name);
         skip_whitespace();
-        const std::size_t start = pos_;
-        skip_value(0);
-        const std::string_view raw = text_.substr(start, pos_ - start);
-        std::int64_t value = 0;
-        bool integer = !raw.empty();
-        for (char c : raw) {
-            if (c < '0' || c > '9' || value > (INT64_MAX - 9) / 10) {
-                integer = false;
-                break;
-            }
-            value = value * 10 + (c - '0');
-        }
-        if (!integer) {
-            throw EventError("timestamp", "expected an integer (ms since the epoch), got " + describe(raw));
-        }
-        return value;
+        if (peek() != ':') fail("expected ':'");
+        ++pos_;
+        skip_whitespace();
+        return name;
     }
 
-    static std::string describe(std::string_view raw) {
-        if (raw.empty()) return "nothing";
-        switch (raw.front()) {
-            case '"': return "a string";
-            case '{': return "an object";
-            case '[': return "an array";
-            case 't':
-            case 'f': return "a boolean";
-            case 'n': return "null";
-            default: return "the number " + std::string(raw);
-        }
-    }
-
-    // Scans one JSON value of any kind, checking its syntax. Depth-limited: hostile nesting must not blow the stack.
-    void skip_value(int depth) {
-        if (depth > 256) fail("nesting deeper than 256 levels");
+    // After a member's value: true when a ',' announces another member, false when `closer` ends the object.
+    bool next_member(char closer) {
         skip_whitespace();
         const char c = peek();
-        if (c == '"') {
-            skip_string();
-        } else if (c == '{') {
-            for_each_member([&](const std::string&) { skip_value(depth + 1); });
-        } else if (c == '[') {
+        if (c == ',') {
             ++pos_;
+            return true;
+        }
+        if (c != closer) fail("expected ',' or '}'");
+        ++pos_;
+        return false;
+    }
+
+    // Checks the syntax of one value and moves past it. Iterative, with the open containers on a stack of their
+    // closing brackets, so a deeply nested `data` cannot exhaust the call stack.
+    void skip_value() {
+        std::string closers;
+        for (;;) {
             skip_whitespace();
-            if (peek() == ']') {
-                ++pos_;
-                return;
-            }
-            for (;;) {
-                skip_value(depth + 1);
-                skip_whitespace();
-                if (peek() == ',') {
+            bool complete = true;
+            switch (peek()) {
+                case '{':
                     ++pos_;
+                    skip_whitespace();
+                    if (peek() == '}') {
+                        ++pos_;
+                    } else {
+                        closers += '}';
+                        read_member_name();
+                        complete = false;
+                    }
+                    break;
+                case '[':
+                    ++pos_;
+                    skip_whitespace();
+                    if (peek() == ']') {
+                        ++pos_;
+                    } else {
+                        closers += ']';
+                        complete = false;
+                    }
+                    break;
+                default:
+                    skip_scalar();
+            }
+            if (!complete) continue;  // the container's first value follows
+
+            for (;;) {  // close every container this value completes, or step to the next element
+                if (closers.empty()) return;
+                skip_whitespace();
+                const char c = peek();
+                if (c == closers.back()) {
+                    ++pos_;
+                    closers.pop_back();
                     continue;
                 }
-                if (peek() == ']') {
-                    ++pos_;
-                    return;
-                }
-                fail("expected ',' or ']'");
+                if (c != ',') fail(closers.back() == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
+                ++pos_;
+                if (closers.back() == '}') read_member_name();
+                break;
             }
-        } else if (c == 't') {
-            expect_word("true");
-        } else if (c == 'f') {
-            expect_word("false");
-        } else if (c == 'n') {
-            expect_word("null");
-        } else if (c == '-' || (c >= '0' && c <= '9')) {
-            skip_number();
-        } else {
-            fail(pos_ >= text_.size() ? "unexpected end of input" : "expected a value");
         }
     }
 
-    void skip_number() {
-        auto digits = [&] {
-            const std::size_t start = pos_;
-            while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') ++pos_;
-            if (pos_ == start) fail("expected a digit");
-        };
+    void skip_scalar() {
+        switch (kind_starting_with(peek())) {
+            case ValueKind::string: scan_string(nullptr); return;
+            case ValueKind::number: scan_number(); return;
+            case ValueKind::boolean: skip_literal(peek() == 't' ? "true" : "false"); return;
+            case ValueKind::null: skip_literal("null"); return;
+            case ValueKind::object:
+            case ValueKind::array:
+            case ValueKind::none: break;
+        }
+        fail("expected a value");
+    }
+
+    bool skip_null() {
+        if (peek() != 'n') return false;
+        skip_literal("null");
+        return true;
+    }
+
+    void skip_literal(std::string_view literal) {
+        if (text_.substr(pos_, literal.size()) != literal) fail("expected '" + std::string(literal) + "'");
+        pos_ += literal.size();
+    }
+
+    // RFC 8259: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?  Returns the number's text.
+    std::string_view scan_number() {
+        const std::size_t start = pos_;
         if (peek() == '-') ++pos_;
         if (peek() == '0') {
             ++pos_;
         } else {
-            digits();
+            skip_digits();
         }
-        if (peek() == '.') {
+        if (pos_ < text_.size() && text_[pos_] == '.') {
             ++pos_;
-            digits();
+            skip_digits();
         }
-        if (peek() == 'e' || peek() == 'E') {
+        if (pos_ < text_.size() && (text_[pos_] == 'e' || text_[pos_] == 'E')) {
             ++pos_;
-            if (peek() == '+' || peek() == '-') ++pos_;
-            digits();
+            if (pos_ < text_.size() && (text_[pos_] == '+' || text_[pos_] == '-')) ++pos_;
+            skip_digits();
         }
+        return text_.substr(start, pos_ - start);
     }
 
-    void skip_string() {
-        ++pos_;  // the opening quote
-        while (pos_ < text_.size()) {
-            const char c = text_[pos_];
+    void skip_digits() {
+        if (!is_digit(peek())) fail("expected a digit");
+        while (pos_ < text_.size() && is_digit(text_[pos_])) ++pos_;
+    }
+
+    static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+    // At the opening quote: checks the string and moves past it, decoding it into `decoded` unless that is null.
+    void scan_string(std::string* decoded) {
+        const std::size_t opening_quote = pos_;
+        ++pos_;
+        for (;;) {
+            // Copy the run of bytes that need no decoding in one go: that is nearly every byte of a real string.
+            const std::size_t run_start = pos_;
+            while (pos_ < text_.size()) {
+                const auto c = static_cast<unsigned char>(text_[pos_]);
+                if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
+                ++pos_;
+            }
+            if (decoded != nullptr) decoded->append(text_.substr(run_start, pos_ - run_start));
+            if (pos_ >= text_.size()) fail_at(opening_quote, "unterminated string");
+
+            const auto c = static_cast<unsigned char>(text_[pos_]);
             if (c == '"') {
                 ++pos_;
                 return;
             }
-            if (static_cast<unsigned char>(c) < 0x20) fail("control character in a string");
             if (c == '\\') {
-                ++pos_;
-                const char e = peek();
-                if (e == 'u') {
-                    for (int i = 0; i < 4; ++i) {
-                        ++pos_;
-                        if (!std::isxdigit(static_cast<unsigned char>(peek()))) fail("expected 4 hex digits after \\u");
-                    }
-                } else if (std::string_view("\"\\/bfnrt").find(e) == std::string_view::npos || e == '\0') {
-                    fail("invalid escape");
-                }
+                scan_escape(decoded, opening_quote);
+            } else if (c < 0x20) {
+                fail("control character in a string (escape it)");
+            } else {
+                const std::size_t length = utf8_sequence_length(text_.substr(pos_));
+                if (length == 0) fail("invalid UTF-8");
+                if (decoded != nullptr) decoded->append(text_.substr(pos_, length));
+                pos_ += length;
             }
-            ++pos_;
         }
-        fail("unterminated string");
     }
 
-    std::string read_string() {
-        ++pos_;  // the opening quote
-        std::string out;
-        while (pos_ < text_.size()) {
-            const char c = text_[pos_++];
-            if (c == '"') return out;
-            if (static_cast<unsigned char>(c) < 0x20) {
-                --pos_;
-                fail("control character in a string");
+    void scan_escape(std::string* decoded, std::size_t opening_quote) {
+        const std::size_t backslash = pos_;
+        ++pos_;
+        if (pos_ >= text_.size()) fail_at(opening_quote, "unterminated string");
+        const char escaped = text_[pos_];
+        char replacement = 0;
+        switch (escaped) {
+            case '"': replacement = '"'; break;
+            case '\\': replacement = '\\'; break;
+            case '/': replacement = '/'; break;
+            case 'b': replacement = '\b'; break;
+            case 'f': replacement = '\f'; break;
+            case 'n': replacement = '\n'; break;
+            case 'r': replacement = '\r'; break;
+            case 't': replacement = '\t'; break;
+            case 'u': {
+                ++pos_;
+                std::uint32_t code_point = read_hex4();
+                if (code_point >= 0xDC00 && code_point <= 0xDFFF) fail_at(backslash, "unpaired surrogate");
+                if (code_point >= 0xD800 && code_point <= 0xDBFF) {
+                    // Outside the BMP, JSON spells a character as a UTF-16 pair: \uD83D\uDE00 is U+1F600.
+                    if (text_.substr(pos_, 2) != "\\u") fail_at(backslash, "unpaired surrogate");
+                    pos_ += 2;
+                    const std::uint32_t low = read_hex4();
+                    if (low < 0xDC00 || low > 0xDFFF) fail_at(backslash, "unpaired surrogate");
+                    code_point = 0x10000 + ((code_point - 0xD800) << 10) + (low - 0xDC00);
+                }
+                if (decoded != nullptr) append_utf8(*decoded, code_point);
+                return;
             }
-            if (c != '\\') {
-                out.push_back(c);
-                continue;
-            }
-            const char e = peek();
-            ++pos_;
-            switch (e) {
-                case '"': out.push_back('"'); break;
-                case '\\': out.push_back('\\'); break;
-                case '/': out.push_back('/'); break;
-                case 'b': out.push_back('\b'); break;
-                case 'f': out.push_back('\f'); break;
-                case 'n': out.push_back('\n'); break;
-                case 'r': out.push_back('\r'); break;
-                case 't': out.push_back('\t'); break;
-                case 'u': append_utf8(out, read_code_point()); break;
-                default: --pos_; fail("invalid escape");
-            }
+            default:
+                pos_ = backslash;
+                if (escaped > ' ' && escaped <= '~') fail("invalid escape '\\" + std::string(1, escaped) + "'");
+                fail("invalid escape");
         }
-        fail("unterminated string");
+        ++pos_;
+        if (decoded != nullptr) *decoded += replacement;
     }
 
     std::uint32_t read_hex4() {
         std::uint32_t value = 0;
         for (int i = 0; i < 4; ++i) {
-            const char h = peek();
-            std::uint32_t digit = 0;
-            if (h >= '0' && h <= '9') digit = static_cast<std::uint32_t>(h - '0');
-            else if (h >= 'a' && h <= 'f') digit = static_cast<std::uint32_t>(h - 'a' + 10);
-            else if (h >= 'A' && h <= 'F') digit = static_cast<std::uint32_t>(h - 'A' + 10);
-            else fail("expected 4 hex digits after \\u");
-            value = value * 16 + digit;
+            if (pos_ >= text_.size() || !is_hex_digit(text_[pos_])) fail("expected 4 hex digits after \\u");
+            value = value * 16 + hex_value(text_[pos_]);
             ++pos_;
         }
         return value;
     }
 
-    // \uXXXX, joining a UTF-16 surrogate pair into one code point.
-    std::uint32_t read_code_point() {
-        const std::uint32_t first = read_hex4();
-        if (first < 0xD800 || first > 0xDFFF) return first;
-        if (first > 0xDBFF) fail("lone low surrogate in \\u escape");
-        if (peek() != '\\' || pos_ + 1 >= text_.size() || text_[pos_ + 1] != 'u') fail("high surrogate without its pair");
-        pos_ += 2;
-        const std::uint32_t second = read_hex4();
-        if (second < 0xDC00 || second > 0xDFFF) fail("high surrogate without its pair");
-        return 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
-    }
-
-    static void append_utf8(std::string& out, std::uint32_t cp) {
-        if (cp < 0x80) {
-            out.push_back(static_cast<char>(cp));
-        } else if (cp < 0x800) {
-            out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-        } else if (cp < 0x10000) {
-            out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-        } else {
-            out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-        }
-    }
-
-    void expect_colon() {
-        skip_whitespace();
-        if (peek() != ':') fail("expected ':'");
-        ++pos_;
-    }
-
-    void expect_word(std::string_view word) {
-        if (text_.substr(pos_, word.size()) != word) fail("expected a value");
-        pos_ += word.size();
-    }
+    // ---- position ----
 
     void skip_whitespace() {
-        while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' || text_[pos_] == '\r')) {
+        while (pos_ < text_.size()) {
+            const char c = text_[pos_];
+            if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return;
             ++pos_;
         }
     }
 
-    char peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
+    char peek() const {
+        if (pos_ >= text_.size()) fail("unexpected end of input");
+        return text_[pos_];
+    }
 
-    [[noreturn]] void fail(const std::string& what) const {
-        throw EventError("", "malformed JSON at byte " + std::to_string(pos_) + ": " + what);
+    [[noreturn]] void fail(std::string_view what) const { fail_at(pos_, what); }
+
+    // Offsets count bytes from 0, as editors' "go to byte" and `head -c` do.
+    [[noreturn]] static void fail_at(std::size_t byte, std::string_view what) {
+        throw EventError("", "malformed JSON at byte " + std::to_string(byte) + ": " + std::string(what));
     }
 
     std::string_view text_;
     std::size_t pos_ = 0;
 };
 
+// ---------------------------------------------------------------------------------------------------------------
+// Writing
+// ---------------------------------------------------------------------------------------------------------------
+
 void append_json_string(std::string& out, std::string_view text) {
-    out.push_back('"');
-    for (char c : text) {
+    out += '"';
+    std::size_t run_start = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c != '"' && c != '\\' && c >= 0x20) continue;
+        out.append(text.substr(run_start, i - run_start));
+        run_start = i + 1;
         switch (c) {
             case '"': out += "\\\""; break;
             case '\\': out += "\\\\"; break;
@@ -365,63 +560,81 @@ void append_json_string(std::string& out, std::string_view text) {
             case '\n': out += "\\n"; break;
             case '\r': out += "\\r"; break;
             case '\t': out += "\\t"; break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    static constexpr char hex[] = "0123456789abcdef";
-                    out += "\\u00";
-                    out.push_back(hex[(c >> 4) & 0x0F]);
-                    out.push_back(hex[c & 0x0F]);
-                } else {
-                    out.push_back(c);
-                }
+            default: {
+                constexpr char hex[] = "0123456789abcdef";
+                out += "\\u00";
+                out += hex[c >> 4];
+                out += hex[c & 0x0F];
+            }
         }
     }
-    out.push_back('"');
+    out.append(text.substr(run_start));
+    out += '"';
 }
 
-void append_field(std::string& out, std::string_view name, std::string_view value) {
-    if (value.empty()) return;
-    if (out.size() > 1) out.push_back(',');
-    append_json_string(out, name);
-    out.push_back(':');
-    append_json_string(out, value);
-}
+// Appends the members of one JSON object, writing the separators; the caller writes the braces.
+class MemberWriter {
+public:
+    explicit MemberWriter(std::string& out) : out_(out) {}
+
+    void name(std::string_view member) {
+        if (!first_) out_ += ',';
+        first_ = false;
+        out_ += '"';
+        out_ += member;  // member names are our own and need no escaping
+        out_ += "\":";
+    }
+
+    void string_if_present(std::string_view member, std::string_view value) {
+        if (value.empty()) return;
+        name(member);
+        append_json_string(out_, value);
+    }
+
+private:
+    std::string& out_;
+    bool first_ = true;
+};
 
 }  // namespace
 
 Event parse_event_json(std::string_view text, const Catalogue& catalogue) {
-    Event event = WireReader(text).read_event();
+    Event event = EventReader(text).read_event();
     validate_event(event, catalogue);
     return event;
 }
 
 std::string to_event_json(const Event& event) {
-    std::string out = "{";
-    out.reserve(128 + event.data.size());
-    append_field(out, "id", event.id);
-    append_field(out, "name", event.name);
-    append_field(out, "type", to_string(event.type));
+    std::string out;
+    out.reserve(192 + event.data.size());
+    out += '{';
+    MemberWriter members(out);
+    members.string_if_present("id", event.id);
+    members.string_if_present("name", event.name);
+    members.string_if_present("type", to_string(event.type));
     if (event.timestamp_ms != 0) {
-        if (out.size() > 1) out.push_back(',');
-        out += "\"timestamp\":" + std::to_string(event.timestamp_ms);
+        members.name("timestamp");
+        out += std::to_string(event.timestamp_ms);
     }
-    append_field(out, "conversationId", event.conversation_id);
-    append_field(out, "channelSessionId", event.channel_session_id);
-    append_field(out, "customerId", event.customer_id);
-    if (!event.emitter.id.empty() || event.emitter.type != EmitterType::unset || !event.emitter.name.empty()) {
-        if (out.size() > 1) out.push_back(',');
-        std::string emitter = "{";
-        append_field(emitter, "id", event.emitter.id);
-        append_field(emitter, "type", to_string(event.emitter.type));
-        append_field(emitter, "name", event.emitter.name);
-        out += "\"emitter\":" + emitter + "}";
+    members.string_if_present("conversationId", event.conversation_id);
+    members.string_if_present("channelSessionId", event.channel_session_id);
+    members.string_if_present("customerId", event.customer_id);
+    const std::string_view emitter_type = to_string(event.emitter.type);
+    if (!event.emitter.id.empty() || !emitter_type.empty() || !event.emitter.name.empty()) {
+        members.name("emitter");
+        out += '{';
+        MemberWriter emitter(out);
+        emitter.string_if_present("id", event.emitter.id);
+        emitter.string_if_present("type", emitter_type);
+        emitter.string_if_present("name", event.emitter.name);
+        out += '}';
     }
-    append_field(out, "refersTo", event.refers_to);
+    members.string_if_present("refersTo", event.refers_to);
     if (!event.data.empty()) {
-        if (out.size() > 1) out.push_back(',');
-        out += "\"data\":" + event.data;
+        members.name("data");
+        out += event.data;
     }
-    out.push_back('}');
+    out += '}';
     return out;
 }
 
