@@ -33,5 +33,6 @@ void add_graph_command(CLI::App& app, int& exit);
 void add_publish_command(CLI::App& app, int& exit);
 void add_inspect_command(CLI::App& app, int& exit);
 void add_journal_command(CLI::App& app, int& exit);
+void add_hash_password_command(CLI::App& app, int& exit);
 
 }  // namespace cim::cli

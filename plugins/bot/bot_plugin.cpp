@@ -1,0 +1,237 @@
+// The bot plugin (the bot framework of DESIGN §1): answers customers from configured rules — or through an external
+// bot speaking the Rasa REST contract — hands the conversation to an agent when asked, keeps the customer informed
+// while they wait, and suggests replies to the agent once one has joined.
+#include <algorithm>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <cim/sdk.hpp>
+
+#include "bot_config.hpp"
+#include "plugin_common/event_loop.hpp"
+#include "plugin_common/random_id.hpp"
+#include "rasa_client.hpp"
+
+namespace cim::bot {
+namespace {
+
+std::string string_at(const nlohmann::json& object, const char* key) {
+    if (!object.is_object()) return {};
+    const auto it = object.find(key);
+    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// Where a reply goes: the conversation (and session, customer) of the event that prompted it.
+struct Address {
+    std::string conversation_id;
+    std::string channel_session_id;
+    std::string customer_id;
+    std::string in_reply_to;  // the CIM message id answered, if any
+};
+
+Address address_of(const cim::Event& event) {
+    Address a{std::string(event.conversation_id()), std::string(event.channel_session_id()),
+              std::string(event.customer_id()), {}};
+    if (event.name() == "CUSTOMER_MESSAGE") a.in_reply_to = string_at(event.data(), "id");
+    return a;
+}
+
+}  // namespace
+
+class BotPlugin : public cim::Plugin {
+public:
+    explicit BotPlugin(const cim::PluginContext& context) : cim::Plugin(context), config_(BotConfig::from_json(config())) {
+        if (!config_.rasa_url.empty()) rasa_ = std::make_unique<RasaClient>(loop_, config_.rasa_url, config_.rasa_timeout);
+    }
+
+    static cim::Manifest manifest() {
+        cim::Manifest m;
+        m.name = "bot";
+        m.version = "1.0.0";
+        m.description = "a rule-based bot (or a Rasa REST bot): answers customers, asks for an agent, suggests replies";
+        m.publishes = {"BOT_MESSAGE", "BOT_SUGGESTION", "ACTION_MESSAGE", "BOT_TIMEOUT"};
+        m.consumes = {"CHANNEL_SESSION_STARTED", "CUSTOMER_MESSAGE",    "TASK_ENQUEUED",          "AGENT_RESERVED",
+                      "ACCEPT_TIMEOUT",          "NO_AGENT_AVAILABLE",  "AGENT_SUBSCRIBED",       "AGENT_UNSUBSCRIBED",
+                      "AGENT_RESPONSE_TIMEOUT",  "WHISPER_MESSAGE",     "CHANNEL_SESSION_ENDED",  "CHANNEL_SESSION_EXPIRED"};
+        m.config_schema = BotConfig::schema();
+        return m;
+    }
+
+    void on_start() {
+        if (rasa_) {
+            loop_.start();
+            log().info("answering through the external bot at " + config_.rasa_url);
+        }
+    }
+
+    void on_event(const cim::Event& event) {
+        const std::string_view name = event.name();
+        const Address to = address_of(event);
+        if (name == "CUSTOMER_MESSAGE") {
+            answer(event, to);
+        } else if (name == "CHANNEL_SESSION_STARTED") {
+            say(to, config_.welcome);
+        } else if (name == "TASK_ENQUEUED") {
+            say(to, config_.queued_reply);
+        } else if (name == "AGENT_RESERVED") {
+            say(to, config_.reserved_reply);
+        } else if (name == "ACCEPT_TIMEOUT") {
+            say(to, config_.accept_timeout_reply);
+        } else if (name == "NO_AGENT_AVAILABLE") {
+            with_memory(to.conversation_id, [](Memory& m) { m.asked_for_agent = false; });
+            say(to, config_.no_agent_reply);
+        } else if (name == "AGENT_RESPONSE_TIMEOUT") {
+            say(to, config_.agent_response_timeout_reply);
+        } else if (name == "AGENT_SUBSCRIBED" || name == "AGENT_UNSUBSCRIBED") {
+            const bool joined = name == "AGENT_SUBSCRIBED";
+            with_memory(to.conversation_id, [&](Memory& m) {
+                m.agents += joined ? 1 : (m.agents > 0 ? -1 : 0);
+                if (m.agents == 0) m.asked_for_agent = false;  // the bot answers again, and can hand over again
+            });
+        } else if (name == "WHISPER_MESSAGE") {
+            // An agent whispering to the bot asks it for an answer: suggested to the agents, never shown the customer.
+            const std::string text = string_at(event.data().value("body", nlohmann::json()), "markdownText");
+            if (const Rule* rule = config_.rules.match(text); rule && !rule->asks_for_agent) suggest(to, rule->reply, event);
+        } else if (name == "CHANNEL_SESSION_ENDED" || name == "CHANNEL_SESSION_EXPIRED") {
+            std::lock_guard lock(mutex_);
+            memory_.erase(to.conversation_id);
+        }
+    }
+
+    void on_stop() { loop_.stop(); }
+
+private:
+    // What the bot remembers of one conversation (dropped when its session ends).
+    struct Memory {
+        int agents = 0;                      // agents in the conversation: the bot stays quiet while there are any
+        bool asked_for_agent = false;        // one hand-over request at a time
+        std::deque<std::string> sent;        // ids of the bot's recent messages, to tell replies to them apart
+    };
+
+    template <typename Change>
+    void with_memory(const std::string& conversation_id, Change&& change) {
+        std::lock_guard lock(mutex_);
+        change(memory_[conversation_id]);
+    }
+
+    void answer(const cim::Event& event, const Address& to) {
+        const nlohmann::json& data = event.data();
+        const nlohmann::json body = data.value("body", nlohmann::json::object());
+        std::string text = string_at(body, "payload");  // a button's value says more than its title
+        if (text.empty()) text = string_at(body, "markdownText");
+        const std::string replied_to = string_at(data.value("header", nlohmann::json::object()), "replyToMessageId");
+        bool agents_present = false;
+        bool answered_elsewhere = false;
+        with_memory(to.conversation_id, [&](Memory& m) {
+            agents_present = m.agents > 0;
+            // A button answer to someone else's question (the survey's) is not for the bot.
+            answered_elsewhere = !replied_to.empty() && std::find(m.sent.begin(), m.sent.end(), replied_to) == m.sent.end();
+        });
+        if (answered_elsewhere || text.empty()) return;
+        if (agents_present) {
+            const Rule* rule = config_.rules.match(text);
+            if (config_.suggestions && rule && !rule->asks_for_agent) suggest(to, rule->reply, event);
+            return;
+        }
+        if (rasa_) {
+            ask_external_bot(to, text);
+            return;
+        }
+        const Rule* rule = config_.rules.match(text);
+        if (rule == nullptr) {
+            say(to, config_.fallback);
+            return;
+        }
+        say(to, rule->reply, rule->buttons);
+        if (rule->asks_for_agent) ask_for_agent(to);
+    }
+
+    void ask_for_agent(const Address& to) {
+        bool first = false;
+        with_memory(to.conversation_id, [&](Memory& m) {
+            first = !m.asked_for_agent;
+            m.asked_for_agent = true;
+        });
+        if (!first) return;
+        publish_or_log(cim::OutgoingEvent("ACTION_MESSAGE")
+                           .conversation(to.conversation_id)
+                           .channel_session(to.channel_session_id)
+                           .customer(to.customer_id)
+                           .emitter(cim::EmitterType::bot, config_.id, config_.name)
+                           .data({{"action", "FIND_AGENT"}, {"reason", "the customer asked for an agent"}}));
+    }
+
+    void ask_external_bot(const Address& to, const std::string& text) {
+        rasa_->ask(to.conversation_id, text, [this, to](RasaAnswer answer) {
+            if (!answer.ok) {
+                log().warn("external bot: " + answer.error);
+                publish_or_log(cim::OutgoingEvent("BOT_TIMEOUT")
+                                   .conversation(to.conversation_id)
+                                   .channel_session(to.channel_session_id)
+                                   .customer(to.customer_id)
+                                   .emitter(cim::EmitterType::bot, config_.id, config_.name)
+                                   .data({{"bot", config_.rasa_url},
+                                          {"timeoutMs", config_.rasa_timeout.count()},
+                                          {"reason", answer.error}}));
+                return;
+            }
+            for (const RasaReply& reply : answer.replies) {
+                std::vector<std::string> titles;
+                for (const auto& [title, payload] : reply.buttons) titles.push_back(title);
+                say(to, reply.text, titles);
+            }
+        });
+    }
+
+    // BOT_MESSAGE to the customer: PLAIN, or BUTTON when it offers choices.
+    void say(const Address& to, const std::string& text, const std::vector<std::string>& buttons = {}) {
+        if (text.empty() || to.conversation_id.empty()) return;
+        const std::string message_id = "bot-" + common::random_uuid();
+        nlohmann::json body = {{"type", buttons.empty() ? "PLAIN" : "BUTTON"}, {"markdownText", text}};
+        if (!buttons.empty()) {
+            body["buttons"] = nlohmann::json::array();
+            for (const auto& title : buttons) body["buttons"].push_back({{"type", "postback"}, {"title", title}, {"payload", title}});
+        }
+        nlohmann::json header = {{"sender", {{"id", config_.id}, {"type", "BOT"}, {"name", config_.name}}}};
+        if (!to.in_reply_to.empty()) header["replyToMessageId"] = to.in_reply_to;
+        with_memory(to.conversation_id, [&](Memory& m) {
+            m.sent.push_back(message_id);
+            if (m.sent.size() > 32) m.sent.pop_front();
+        });
+        publish_or_log(cim::OutgoingEvent("BOT_MESSAGE")
+                           .conversation(to.conversation_id)
+                           .channel_session(to.channel_session_id)
+                           .customer(to.customer_id)
+                           .emitter(cim::EmitterType::bot, config_.id, config_.name)
+                           .data({{"id", message_id}, {"header", header}, {"body", body}}));
+    }
+
+    // BOT_SUGGESTION for the agents: a reply they may use; it refers to the message it would answer.
+    void suggest(const Address& to, const std::string& text, const cim::Event& prompt) {
+        publish_or_log(cim::OutgoingEvent("BOT_SUGGESTION")
+                           .conversation(to.conversation_id)
+                           .channel_session(to.channel_session_id)
+                           .customer(to.customer_id)
+                           .emitter(cim::EmitterType::bot, config_.id, config_.name)
+                           .data({{"suggestion", text}, {"forEvent", std::string(prompt.id())}}));
+    }
+
+    void publish_or_log(const cim::OutgoingEvent& event) {
+        const auto result = publish(event);
+        if (!result.ok()) log().warn("could not publish " + event.name() + ": " + result.error);
+    }
+
+    BotConfig config_;
+    web::EventLoop loop_;
+    std::unique_ptr<RasaClient> rasa_;
+    std::mutex mutex_;
+    std::unordered_map<std::string, Memory> memory_;
+};
+
+}  // namespace cim::bot
+
+CIM_PLUGIN(cim::bot::BotPlugin);

@@ -1,0 +1,66 @@
+// Which channel session and conversation each customer of each channel is in, and the ids of the messages sent in it.
+//
+// Written on the plugin's event-loop thread (ingest), read from the runtime's worker threads (outbound delivery):
+// hence the lock. It holds one small record per open session plus recently closed ones' message ids.
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+namespace cim::channel {
+
+struct SessionRecord {
+    std::string service;              ///< serviceIdentifier of the channel
+    std::string channel_customer_id;  ///< channelCustomerIdentifier: the customer as the channel knows them
+    std::string customer_id;          ///< the CIM customer id
+    std::string conversation_id;
+    std::string session_id;
+    bool open = true;
+};
+
+class SessionDirectory {
+public:
+    /// The customer's open session on `service`, or a new record (ids freshly made) with `created` set; the caller
+    /// publishes CHANNEL_SESSION_STARTED for it and calls forget() if that fails.
+    struct Found {
+        SessionRecord record;
+        bool created = false;
+    };
+    Found find_or_start(const std::string& service, const std::string& channel_customer_id,
+                        const std::string& customer_id);
+
+    /// The customer's most recent session on `service`, open or not.
+    std::optional<SessionRecord> latest(const std::string& service, const std::string& channel_customer_id) const;
+    std::optional<SessionRecord> by_conversation(const std::string& conversation_id) const;
+    std::optional<SessionRecord> by_session(const std::string& session_id) const;
+
+    /// Marks the session closed: the customer's next message starts a new session and conversation.
+    /// Returns the record as it was, if the session was known and open.
+    std::optional<SessionRecord> close(const std::string& session_id);
+    /// Drops a record whose CHANNEL_SESSION_STARTED was never accepted.
+    void forget(const std::string& session_id);
+
+    /// Remembers that the CIM message `message_id` travelled as event `event_id` in the conversation, so a delivery
+    /// notification naming either can be resolved. Keeps the last `limit` per conversation.
+    void remember_message(const std::string& conversation_id, const std::string& message_id,
+                          const std::string& event_id);
+    std::optional<std::string> event_of_message(const std::string& conversation_id, const std::string& message_id) const;
+    std::optional<std::string> message_of_event(const std::string& conversation_id, const std::string& event_id) const;
+
+private:
+    static constexpr std::size_t message_limit = 256;
+
+    mutable std::mutex mutex_;
+    std::unordered_map<std::string, SessionRecord> sessions_;           // by session id
+    std::unordered_map<std::string, std::string> open_by_customer_;     // service + '\n' + channel customer id → session
+    std::unordered_map<std::string, std::string> latest_by_customer_;   // same key → the last session started
+    std::unordered_map<std::string, std::string> by_conversation_;      // conversation id → session id
+    std::unordered_map<std::string, std::deque<std::pair<std::string, std::string>>> messages_;  // (message, event)
+};
+
+}  // namespace cim::channel

@@ -1,0 +1,199 @@
+#include "web_chat.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "plugin_common/random_id.hpp"
+
+namespace cim::channel {
+namespace {
+
+constexpr std::size_t max_text = 4000;
+
+// Text the customer typed: required, and bounded so one page cannot post megabytes into the journal.
+std::optional<std::string> text_of(const nlohmann::json& frame, std::string& problem) {
+    const auto it = frame.find("text");
+    if (it == frame.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) {
+        problem = "text is required";
+        return std::nullopt;
+    }
+    if (it->get_ref<const std::string&>().size() > max_text) {
+        problem = "text is longer than " + std::to_string(max_text) + " bytes";
+        return std::nullopt;
+    }
+    return it->get<std::string>();
+}
+
+std::string string_member(const nlohmann::json& frame, const char* key) {
+    const auto it = frame.find(key);
+    return it != frame.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+}  // namespace
+
+std::string error_frame(std::string_view message) {
+    return nlohmann::json{{"type", "error"}, {"error", message}}.dump();
+}
+
+web::WebSocketRoute WebChat::route() {
+    web::WebSocketRoute route;
+    route.path = "/ws";
+    route.on_message = [this](const web::ConnectionPtr& c, std::string_view text) { on_message(c, text); };
+    route.on_close = [this](const web::ConnectionPtr& c) { on_close(c); };
+    return route;
+}
+
+void WebChat::deliver(const SessionRecord& record, nlohmann::json item) {
+    loop_.post([this, visitor_id = record.channel_customer_id, item = std::move(item)]() mutable {
+        const auto token = token_of_visitor_.find(visitor_id);
+        if (token == token_of_visitor_.end()) return;  // a visitor from before a restart: nobody to show it to
+        append(visitors_.at(token->second), std::move(item));
+    });
+}
+
+WebChat::Visitor* WebChat::visitor_of(const web::ConnectionPtr& connection) {
+    const auto it = token_of_connection_.find(connection->id());
+    return it == token_of_connection_.end() ? nullptr : &visitors_.at(it->second);
+}
+
+void WebChat::on_message(const web::ConnectionPtr& connection, std::string_view text) {
+    const nlohmann::json frame = nlohmann::json::parse(text, nullptr, false);
+    if (frame.is_discarded() || !frame.is_object()) {
+        connection->send(error_frame("malformed frame: expected a JSON object"));
+        return;
+    }
+    const std::string type = string_member(frame, "type");
+    if (type == "hello") {
+        hello(connection, frame);
+        return;
+    }
+    Visitor* visitor = visitor_of(connection);
+    if (visitor == nullptr) {
+        connection->send(error_frame("send hello first"));
+        return;
+    }
+    // Any conversation or customer id the frame names is ignored: the socket speaks only for its own visitor.
+    if (type == "message") {
+        customer_message(*visitor, connection, frame, false);
+    } else if (type == "reply") {
+        customer_message(*visitor, connection, frame, true);
+    } else if (type == "read") {
+        mark_read(*visitor, connection, frame);
+    } else if (type == "end") {
+        end(*visitor, connection);
+    } else {
+        connection->send(error_frame("unknown frame type '" + type + "'"));
+    }
+}
+
+void WebChat::on_close(const web::ConnectionPtr& connection) {
+    const auto it = token_of_connection_.find(connection->id());
+    if (it == token_of_connection_.end()) return;
+    auto& connections = visitors_.at(it->second).connections;
+    connections.erase(std::remove(connections.begin(), connections.end(), connection), connections.end());
+    token_of_connection_.erase(it);
+}
+
+void WebChat::hello(const web::ConnectionPtr& connection, const nlohmann::json& frame) {
+    if (token_of_connection_.count(connection->id()) != 0) {
+        connection->send(error_frame("hello was already sent on this connection"));
+        return;
+    }
+    std::string token = string_member(frame, "token");
+    auto it = visitors_.find(token);
+    if (it == visitors_.end()) {
+        // An unknown token (a first visit, a runtime restart, a guess) gets a fresh visitor, never someone else's.
+        Visitor visitor;
+        visitor.token = common::random_hex_128();
+        visitor.visitor_id = common::random_hex_128();
+        visitor.customer_id = config_.web_chat_service + ":" + visitor.visitor_id;
+        token_of_visitor_[visitor.visitor_id] = visitor.token;
+        it = visitors_.emplace(visitor.token, std::move(visitor)).first;
+    }
+    Visitor& visitor = it->second;
+    visitor.connections.push_back(connection);
+    token_of_connection_[connection->id()] = visitor.token;
+    connection->send(
+        nlohmann::json{{"type", "welcome"}, {"token", visitor.token}, {"customerId", visitor.customer_id}}.dump());
+    const auto last_seen = frame.value("lastSeq", std::uint64_t{0});
+    for (const auto& item : visitor.history) {
+        if (item["seq"].get<std::uint64_t>() > last_seen) connection->send(item.dump());
+    }
+}
+
+void WebChat::customer_message(Visitor& visitor, const web::ConnectionPtr& connection, const nlohmann::json& frame,
+                               bool is_reply) {
+    std::string problem;
+    const auto text = text_of(frame, problem);
+    if (!text) {
+        connection->send(error_frame(problem));
+        return;
+    }
+    const std::string message_id = common::random_uuid();
+    nlohmann::json message = {{"id", message_id},
+                              {"header", {{"sender", {{"id", visitor.customer_id}, {"type", "CUSTOMER"}}}}},
+                              {"body", {{"type", "PLAIN"}, {"markdownText", *text}}}};
+    if (is_reply) {
+        // A button's answer: which message it answers, and the button's machine-readable value.
+        message["header"]["replyToMessageId"] = string_member(frame, "replyTo");
+        message["body"]["payload"] = string_member(frame, "payload");
+    }
+    const auto outcome = ingest_.customer_message(config_.web_chat_service, visitor.visitor_id, visitor.customer_id,
+                                                  std::move(message), "");
+    if (!outcome.result.ok()) {
+        connection->send(error_frame(outcome.result.busy() ? "busy: the message was not sent, please retry"
+                                                           : "the message was not sent: " + outcome.result.error));
+        return;
+    }
+    append(visitor, {{"type", "message"},
+                     {"messageId", message_id},
+                     {"from", {{"type", "CUSTOMER"}, {"name", "You"}}},
+                     {"text", *text},
+                     {"timestamp", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       std::chrono::system_clock::now().time_since_epoch()).count()}});
+}
+
+void WebChat::mark_read(Visitor& visitor, const web::ConnectionPtr& connection, const nlohmann::json& frame) {
+    const std::string message_id = string_member(frame, "messageId");
+    if (message_id.empty()) {
+        connection->send(error_frame("messageId is required"));
+        return;
+    }
+    if (visitor.read.count(message_id) != 0) return;  // pages re-report after a replay; once is enough
+    const auto record = directory_.latest(config_.web_chat_service, visitor.visitor_id);
+    const auto event_id = record ? directory_.event_of_message(record->conversation_id, message_id) : std::nullopt;
+    if (!event_id) {
+        connection->send(error_frame("no message '" + message_id + "' in this conversation"));
+        return;
+    }
+    const auto result = ingest_.delivery_notification(*record, *event_id, "READ", cim::EmitterType::customer,
+                                                      visitor.customer_id);
+    if (result.ok()) {
+        visitor.read.insert(message_id);
+        if (visitor.read.size() > config_.history_limit * 2) visitor.read.clear();  // bounded; a repeat is harmless
+    }
+}
+
+void WebChat::end(Visitor& visitor, const web::ConnectionPtr& connection) {
+    const auto record = directory_.latest(config_.web_chat_service, visitor.visitor_id);
+    if (!record || !record->open) {
+        connection->send(error_frame("there is no open chat to end"));
+        return;
+    }
+    const auto result = ingest_.end_session(*record, cim::EmitterType::customer, visitor.customer_id);
+    if (!result.ok()) {
+        connection->send(error_frame("the chat could not be ended: " + result.error));
+        return;
+    }
+    append(visitor, {{"type", "ended"}, {"reason", "ENDED"}});
+}
+
+void WebChat::append(Visitor& visitor, nlohmann::json item) {
+    item["seq"] = visitor.next_seq++;
+    visitor.history.push_back(item);
+    if (visitor.history.size() > config_.history_limit) visitor.history.pop_front();
+    const std::string text = item.dump();
+    for (const auto& connection : visitor.connections) connection->send(text);
+}
+
+}  // namespace cim::channel

@@ -1,0 +1,71 @@
+// The built-in web chat channel: customers chat from the page at `/` over a WebSocket at `/ws`.
+//
+// A visitor is known by a secret token the page keeps (localStorage) and presents in its first frame; the socket is
+// bound to that visitor's conversation by the server, never by anything the page names, so a page cannot reach
+// another customer's conversation. Everything shown to a visitor is numbered (seq) and kept (bounded), so a page that
+// reconnects says the last seq it saw and receives what it missed. Protocol: plugins/channel/README.md.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "channel_config.hpp"
+#include "customer_ingest.hpp"
+#include "plugin_common/event_loop.hpp"
+#include "plugin_common/http_server.hpp"
+
+namespace cim::channel {
+
+class WebChat {
+public:
+    WebChat(const ChannelConfig& config, CustomerIngest& ingest, SessionDirectory& directory, web::EventLoop& loop)
+        : config_(config), ingest_(ingest), directory_(directory), loop_(loop) {}
+
+    /// The WebSocket route to register with the server.
+    web::WebSocketRoute route();
+
+    /// Shows `item` (a server → page frame without seq) to the visitor of `record`. Thread-safe.
+    void deliver(const SessionRecord& record, nlohmann::json item);
+
+private:
+    struct Visitor {
+        std::string token;
+        std::string visitor_id;   // the channelCustomerIdentifier: public, unlike the token
+        std::string customer_id;
+        std::uint64_t next_seq = 1;
+        std::deque<nlohmann::json> history;
+        std::vector<web::ConnectionPtr> connections;
+        std::unordered_set<std::string> read;  // message ids already reported read
+    };
+
+    // All below run on the loop's thread.
+    void on_message(const web::ConnectionPtr& connection, std::string_view text);
+    void on_close(const web::ConnectionPtr& connection);
+    void hello(const web::ConnectionPtr& connection, const nlohmann::json& frame);
+    void customer_message(Visitor& visitor, const web::ConnectionPtr& connection, const nlohmann::json& frame,
+                          bool is_reply);
+    void mark_read(Visitor& visitor, const web::ConnectionPtr& connection, const nlohmann::json& frame);
+    void end(Visitor& visitor, const web::ConnectionPtr& connection);
+    void append(Visitor& visitor, nlohmann::json item);
+    Visitor* visitor_of(const web::ConnectionPtr& connection);
+
+    const ChannelConfig& config_;
+    CustomerIngest& ingest_;
+    SessionDirectory& directory_;
+    web::EventLoop& loop_;
+    std::unordered_map<std::string, Visitor> visitors_;                  // by token
+    std::unordered_map<std::string, std::string> token_of_visitor_;      // visitor id → token
+    std::unordered_map<std::uint64_t, std::string> token_of_connection_;
+};
+
+/// A `{"type":"error","error":...}` frame.
+std::string error_frame(std::string_view message);
+
+}  // namespace cim::channel

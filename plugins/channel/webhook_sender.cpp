@@ -1,0 +1,59 @@
+#include "webhook_sender.hpp"
+
+namespace cim::channel {
+namespace {
+
+// A 4xx other than 408/429 says the request itself is wrong: sending it again cannot help.
+bool worth_retrying(const web::HttpResult& result) {
+    if (result.status == 0) return true;  // no answer: refused, reset, timed out
+    return result.status >= 500 || result.status == 408 || result.status == 429;
+}
+
+}  // namespace
+
+void WebhookSender::send(WebhookDelivery delivery) {
+    loop_.post([this, delivery = std::move(delivery)]() mutable {
+        auto& queue = queues_[delivery.conversation_id];
+        queue.push_back(std::move(delivery));
+        if (queue.size() == 1) attempt(queue.front().conversation_id, 0);
+    });
+}
+
+void WebhookSender::attempt(const std::string& conversation_id, int attempt_number) {
+    const WebhookDelivery& delivery = queues_.at(conversation_id).front();
+    web::HttpUrl url;
+    try {
+        url = web::HttpUrl::parse(delivery.url);
+    } catch (const std::exception& e) {
+        on_failure_(delivery, e.what());
+        finish(conversation_id);
+        return;
+    }
+    client_.post_json(url, delivery.body, policy_.timeout, [this, conversation_id, attempt_number](web::HttpResult result) {
+        const auto queue = queues_.find(conversation_id);
+        if (queue == queues_.end() || queue->second.empty()) return;
+        if (result.ok) {
+            finish(conversation_id);
+            return;
+        }
+        if (attempt_number < policy_.retries && worth_retrying(result)) {
+            const auto wait = policy_.backoff * (1 << attempt_number);
+            loop_.post_after(wait, [this, conversation_id, attempt_number] { attempt(conversation_id, attempt_number + 1); });
+            return;
+        }
+        on_failure_(queue->second.front(), result.error + " after " + std::to_string(attempt_number + 1) + " attempt(s)");
+        finish(conversation_id);
+    });
+}
+
+void WebhookSender::finish(const std::string& conversation_id) {
+    auto& queue = queues_.at(conversation_id);
+    queue.pop_front();
+    if (queue.empty()) {
+        queues_.erase(conversation_id);
+        return;
+    }
+    attempt(conversation_id, 0);
+}
+
+}  // namespace cim::channel

@@ -1,0 +1,54 @@
+// Plain request/response values the in-tree plugins' HTTP handlers work with, so no plugin source needs Beast.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace cim::web {
+
+/// An HTTP request as a handler sees it: the body is complete (the server enforces a size limit first).
+struct HttpRequest {
+    std::string method;         ///< "GET", "POST", ...
+    std::string path;           ///< the target without its query string
+    std::string query;          ///< the text after '?', undecoded; empty when there is none
+    std::string authorization;  ///< the Authorization header, verbatim; empty when absent
+    std::string content_type;
+    std::string body;
+};
+
+/// What a handler answers.
+struct HttpResponse {
+    unsigned status = 200;
+    std::string content_type = "application/json";
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;  ///< extra headers, e.g. {"Retry-After", "1"}
+
+    /// A JSON error body `{"error": message}` plus `"field": field` when the problem is one field of the request.
+    static HttpResponse error(unsigned status, std::string_view message, std::string_view field = {});
+    /// A JSON body.
+    static HttpResponse json(unsigned status, std::string body);
+};
+
+/// "host:port" with a numeric port (0 = any free port); IPv6 hosts in brackets: "[::1]:8080".
+struct ListenAddress {
+    std::string host;
+    std::uint16_t port = 0;
+
+    /// @throws std::invalid_argument naming what is wrong with `text`.
+    static ListenAddress parse(std::string_view text);
+};
+
+/// An absolute http:// URL split for a client; https is not supported (a TLS-terminating proxy sits in front).
+struct HttpUrl {
+    std::string host;
+    std::string port;    ///< "80" when the URL names none
+    std::string target;  ///< path and query, "/" when empty
+
+    /// @throws std::invalid_argument naming what is wrong with `text`.
+    static HttpUrl parse(std::string_view text);
+};
+
+}  // namespace cim::web

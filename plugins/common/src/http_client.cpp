@@ -1,0 +1,79 @@
+#include "plugin_common/http_client.hpp"
+
+#include "event_loop_impl.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace cim::web {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+asio::awaitable<HttpResult> exchange(HttpUrl url, std::string json, std::chrono::milliseconds timeout) {
+    HttpResult result;
+    const auto executor = co_await asio::this_coro::executor;
+    beast::error_code error;
+    const auto fail = [&](std::string_view what) {
+        result.error = error == beast::error::timeout
+                           ? "timed out after " + std::to_string(timeout.count()) + " ms"
+                           : std::string(what) + ": " + error.message();
+        return result;
+    };
+    tcp::resolver resolver(executor);
+    const auto endpoints = co_await resolver.async_resolve(url.host, url.port, asio::redirect_error(asio::use_awaitable, error));
+    if (error) co_return fail("cannot resolve " + url.host);
+    beast::tcp_stream stream(executor);
+    stream.expires_after(timeout);  // one deadline for the whole exchange
+    co_await stream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, error));
+    if (error) co_return fail("cannot connect to " + url.host + ":" + url.port);
+    http::request<http::string_body> request{http::verb::post, url.target, 11};
+    request.set(http::field::host, url.host + ":" + url.port);
+    request.set(http::field::user_agent, "cimrt");
+    request.set(http::field::content_type, "application/json");
+    request.body() = std::move(json);
+    request.prepare_payload();
+    co_await http::async_write(stream, request, asio::redirect_error(asio::use_awaitable, error));
+    if (error) co_return fail("cannot send");
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(1024 * 1024);
+    co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, error));
+    if (error) co_return fail("no response");
+    const auto& response = parser.get();
+    result.status = response.result_int();
+    result.body = response.body();
+    result.ok = result.status >= 200 && result.status < 300;
+    if (!result.ok) result.error = "HTTP " + std::to_string(result.status);
+    stream.socket().shutdown(tcp::socket::shutdown_both, error);
+    co_return result;
+}
+
+}  // namespace
+
+void HttpClient::post_json(const HttpUrl& url, std::string json, std::chrono::milliseconds timeout,
+                           std::function<void(HttpResult)> done) {
+    asio::co_spawn(loop_.impl().io, exchange(url, std::move(json), timeout),
+                   [done = std::move(done)](std::exception_ptr failure, HttpResult result) {
+                       if (failure) {
+                           result = {};
+                           try {
+                               std::rethrow_exception(failure);
+                           } catch (const std::exception& e) {
+                               result.error = e.what();
+                           }
+                       }
+                       done(std::move(result));
+                   });
+}
+
+}  // namespace cim::web
