@@ -1,10 +1,14 @@
 // `cimrt inspect [CONFIG] conversation|customer ID [--json]`: a conversation's state, sessions, participants and
-// timeline, or a customer's journey across channels — read from CONFIG's store, so it works while the runtime is
-// stopped.
+// timeline, or a customer's journey across channels; `cimrt inspect [CONFIG] csat [--json]`: survey results per
+// agent and overall. Read from CONFIG's store, so it works while the runtime is stopped.
+#include <iomanip>
 #include <iostream>
+#include <sstream>
 
 #include "cim/runtime/journal_reader.hpp"
 #include "command.hpp"
+#include "csat_report.hpp"
+#include "text_table.hpp"
 #include "time_format.hpp"
 
 namespace cim::cli {
@@ -62,16 +66,54 @@ void print_conversation(std::ostream& out, const nlohmann::json& c) {
     }
 }
 
+std::string number_or_dash(const nlohmann::json& value) {
+    if (value.is_null()) return "-";
+    std::ostringstream out;
+    out << std::fixed << std::setprecision(1) << value.get<double>();
+    return out.str();
+}
+
+ExitCode inspect_csat(const std::string& config, bool json) {
+    auto reader = cim::runtime::JournalReader::open(config);
+    CsatReport report;
+    reader->journal({}, [&](const std::string& line) { report.add_journal_line(line); });
+    const nlohmann::json result = report.to_json();
+    if (json) {
+        std::cout << result.dump(2) << '\n';
+        return exit_ok;
+    }
+    const auto row = [](const std::string& who, const nlohmann::json& s) {
+        return std::vector<std::string>{who, std::to_string(s["responses"].get<long>()), number_or_dash(s["average"]),
+                                        s["csatPercent"].is_null() ? "-" : number_or_dash(s["csatPercent"]) + "%"};
+    };
+    TextTable table({"AGENT", "RESPONSES", "AVERAGE", "CSAT"});
+    for (const auto& agent : result["agents"]) table.add_row(row(agent["agentId"], agent));
+    table.add_row(row("(overall)", result["overall"]));
+    table.print(std::cout);
+    return exit_ok;
+}
+
 }  // namespace
 
 void add_inspect_command(CLI::App& app, int& exit) {
-    auto* cmd = app.add_subcommand("inspect", "Show a conversation or a customer's journey from CONFIG's store");
+    auto* cmd = app.add_subcommand("inspect", "Show a conversation, a customer's journey or the CSAT results from CONFIG's store");
     auto args = std::make_shared<std::vector<std::string>>();
     auto json = std::make_shared<bool>(false);
-    cmd->add_option("args", *args, "[CONFIG] conversation|customer ID")->required()->expected(2, 3);
+    cmd->add_option("args", *args, "[CONFIG] conversation|customer ID, or [CONFIG] csat")->required()->expected(1, 3);
     cmd->add_flag("--json", *json, "machine-readable output (documented in README)");
     cmd->callback([=, &exit] {
         exit = run_guarded([&] {
+            if (args->back() == "csat") {
+                if (args->size() > 2) {
+                    std::cerr << "inspect: csat takes no ID\n";
+                    return exit_usage;
+                }
+                return inspect_csat(args->size() == 2 ? (*args)[0] : default_config().string(), *json);
+            }
+            if (args->size() < 2) {
+                std::cerr << "inspect: expected 'conversation ID', 'customer ID' or 'csat'\n";
+                return exit_usage;
+            }
             const std::string config = args->size() == 3 ? (*args)[0] : default_config().string();
             const std::string kind = (*args)[args->size() - 2];
             const std::string id = args->back();

@@ -596,7 +596,8 @@ TEST_CASE("version: --version names the CLI version and the plugin ABI version",
 TEST_CASE("help: --help works for cimrt and every subcommand", "[cli]") {
     const auto top = cimrt({"--help"});
     REQUIRE_THAT(top, ExitsWith(0));
-    for (const char* command : {"run", "check", "plugins", "events", "graph", "publish", "inspect", "journal"}) {
+    for (const char* command :
+         {"run", "check", "plugins", "events", "graph", "publish", "inspect", "journal", "hash-password"}) {
         INFO(command);
         CHECK_THAT(top.out, Catch::Contains(std::string("  ") + command + " "));
         const auto help = cimrt({command, "--help"});
@@ -737,4 +738,55 @@ TEST_CASE("run --log-level sets how much it logs, and an unknown level is a usag
     const auto typo = run_process({cimrt_binary, "run", config, "--log-level", "infoo"}, {}, 10s);
     REQUIRE_THAT(typo, ExitsWith(64));
     CHECK_THAT(typo.err, Catch::Contains("--log-level"));
+}
+
+// ----------------------------------------------------------------------------------------------- contact center
+
+TEST_CASE("the default runtime.toml loads the four contact-center plugins with no wiring warning", "[cli][check]") {
+    const auto result = cimrt({"check", std::string(CIMRT_SOURCE_DIR) + "/runtime.toml"});
+    REQUIRE_THAT(result, ExitsWith(0));
+    CHECK(result.err.find("warning") == std::string::npos);
+    CHECK_THAT(result.out, Catch::EndsWith("runtime.toml: OK (4 plugin(s) loaded, 0 warning(s))\n"));
+}
+
+TEST_CASE("hash-password prints a salted argon2id hash; a too short password is a usage error", "[cli]") {
+    const auto first = cimrt({"hash-password"}, "correct horse\n");
+    REQUIRE_THAT(first, ExitsWith(0));
+    CHECK_THAT(first.out, Catch::StartsWith("$argon2id$"));
+    const auto second = cimrt({"hash-password"}, "correct horse\n");
+    REQUIRE_THAT(second, ExitsWith(0));
+    CHECK(first.out != second.out);  // a fresh salt each time
+    const auto short_one = cimrt({"hash-password"}, "abc\n");
+    REQUIRE_THAT(short_one, ExitsWith(64));
+    CHECK(short_one.err == "hash-password: the password must have at least 4 characters\n");
+}
+
+TEST_CASE("inspect csat aggregates the survey results per agent and overall", "[cli][inspect]") {
+    Workspace ws;
+    const std::string config = ws.config("", "kind = \"sqlite\"\npath = \"journal.db\"");
+    const auto csat = [](int n, int score, const std::string& agents) {
+        return R"({"id":"s)" + std::to_string(n) + R"(","name":"THIRD_PARTY_ACTIVITY","conversationId":"c)" +
+               std::to_string(n) + R"(","customerId":"u1","emitter":{"id":"survey","type":"APP"},"data":{"kind":"CSAT","score":)" +
+               std::to_string(score) + R"(,"scale":5,"agentIds":)" + agents + "}}\n";
+    };
+    const std::string other = R"({"id":"x","name":"THIRD_PARTY_ACTIVITY","conversationId":"c9","customerId":"u1","data":{"kind":"NPS","score":9}})";
+    const std::string events = csat(1, 5, R"(["alice"])") + csat(2, 3, R"(["alice"])") + csat(3, 4, R"(["bob"])") +
+                               csat(4, 2, R"(["alice","bob"])") + other + "\n";
+    REQUIRE_THAT(cimrt({"publish", config, "-"}, events), ExitsWith(0));
+
+    const auto json = cimrt({"inspect", config, "csat", "--json"});
+    REQUIRE_THAT(json, ExitsWith(0));
+    const auto report = nlohmann::json::parse(json.out);
+    CHECK(report["overall"] == nlohmann::json{{"responses", 4}, {"average", 3.5}, {"csatPercent", 50.0}});
+    CHECK(report["agents"] == nlohmann::json::array({
+        {{"agentId", "alice"}, {"responses", 3}, {"average", 3.3}, {"csatPercent", 33.3}},
+        {{"agentId", "bob"}, {"responses", 2}, {"average", 3.0}, {"csatPercent", 50.0}},
+    }));
+
+    const auto table = cimrt({"inspect", config, "csat"});
+    REQUIRE_THAT(table, ExitsWith(0));
+    const auto lines = lines_of(table.out);
+    REQUIRE(lines.size() >= 4);
+    CHECK_THAT(lines.back(), Catch::Contains("(overall)") && Catch::Contains("4") && Catch::Contains("50.0%"));
+    REQUIRE_THAT(cimrt({"inspect", config, "csat", "extra"}), ExitsWith(64));
 }

@@ -174,8 +174,8 @@ ContactCenter::ContactCenter(ContactCenterSetup setup) {
     std::filesystem::create_directories(dir);
     channel_port = free_port();
     agent_port = free_port();
-    const std::string toml = std::string("[runtime]\nthreads = 2\nplugin_dir = \"") + CIMRT_PLUGIN_DIR + "\"\n" +
-                             "[store]\nkind = \"sqlite\"\npath = \"journal.db\"\n" +
+    const std::string toml = std::string("[runtime]\nthreads = 2\nplugin_dir = \"") + CIMRT_PLUGIN_DIR + "\"\n" + setup.runtime_options +
+                             "\n[store]\nkind = \"sqlite\"\npath = \"journal.db\"\n" +
                              "[sessions]\ncustomer_inactivity_timeout = \"10m\"\n" +
                              "[plugins.channel]\nlisten = \"127.0.0.1:" + std::to_string(channel_port) + "\"\n" +
                              setup.channel_options + "\n[plugins.bot]\n" + "[plugins.agent]\nlisten = \"127.0.0.1:" +
@@ -189,6 +189,7 @@ ContactCenter::ContactCenter(ContactCenterSetup setup) {
     options.log_to_stderr = false;
     runtime = cim::runtime::make_runtime(std::move(config), options, std::move(clock));
     runtime->add_handler(recorder);
+    if (setup.extra_handler) runtime->add_handler(setup.extra_handler);
     const auto warnings = runtime->start();
     if (!warnings.empty()) throw std::runtime_error("wiring warning: " + warnings.front());
 }

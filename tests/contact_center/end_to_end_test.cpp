@@ -257,3 +257,70 @@ TEST_CASE("a webhook that fails is retried, and a final failure becomes a FAILED
     CHECK(failed["data"]["reason"].get<std::string>().find("HTTP 500") != std::string::npos);
     CHECK(dead.attempts() >= 4);  // the first try and three retries
 }
+
+namespace {
+
+// A consumer that holds every delivery until released, so the bus's bounded queue fills up.
+class Dam : public cim::runtime::Handler {
+public:
+    cim::Manifest manifest() const override {
+        cim::Manifest m;
+        m.name = "dam";
+        m.version = "1";
+        m.consumes = {"CUSTOMER_MESSAGE"};
+        return m;
+    }
+    void on_event(const cim::Event&) override {
+        std::unique_lock lock(mutex_);
+        opened_.wait(lock, [this] { return open_; });
+        ++delivered_;
+    }
+    void open() {
+        std::lock_guard lock(mutex_);
+        open_ = true;
+        opened_.notify_all();
+    }
+    int delivered() {
+        std::lock_guard lock(mutex_);
+        return delivered_;
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable opened_;
+    bool open_ = false;
+    int delivered_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("a busy runtime answers 503 with Retry-After, and loses no message it accepted") {
+    auto dam = std::make_shared<Dam>();
+    ContactCenterSetup setup;
+    setup.runtime_options = "shards = 1\nshard_capacity = 4\n";
+    setup.channel_options = "[[plugins.channel.connectors]]\nservice = \"acme\"\ntoken = \"" + token + "\"\n";
+    setup.extra_handler = dam;
+    ContactCenter cc(setup);
+
+    int accepted = 0;
+    cim::test::HttpReply busy;
+    for (int i = 0; i < 20 && busy.status == 0; ++i) {
+        auto reply = http_request(cc.channel_port, "POST", "/cim-messages",
+                                  cim_message("m" + std::to_string(i), "+1", "message " + std::to_string(i)).dump(), token);
+        if (reply.status == 202) {
+            ++accepted;
+        } else {
+            busy = reply;
+        }
+    }
+    dam->open();
+    REQUIRE(busy.status == 503);
+    CHECK(busy.headers.at("Retry-After") == "1");
+    CHECK(busy.json()["error"] == "the runtime is busy; retry shortly");
+    // The refused message, retried with the same id once there is room, is accepted once.
+    cc.runtime->drain();
+    const std::string retried = cim_message("m" + std::to_string(accepted), "+1", "again").dump();
+    CHECK(http_request(cc.channel_port, "POST", "/cim-messages", retried, token).status == 202);
+    cc.runtime->drain();
+    CHECK(dam->delivered() == accepted + 1);
+}
