@@ -14,7 +14,7 @@ namespace cim::agent {
 struct AgentAccount {
     std::string id;
     std::string name;
-    int capacity = 1;           ///< conversations offered or owned at once
+    int capacity = 2;           ///< conversations offered or owned at once (the schema's default)
     std::string password_hash;  ///< libsodium crypto_pwhash_str output, made by `cimrt hash-password`
 };
 

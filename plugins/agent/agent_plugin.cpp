@@ -61,7 +61,7 @@ public:
                        "NO_AGENT_AVAILABLE", "AGENT_SUBSCRIBED",   "AGENT_UNSUBSCRIBED", "AGENT_MESSAGE",
                        "WHISPER_MESSAGE",    "MESSAGE_DELIVERY_NOTIFICATION", "WRAPUP_APPLIED", "AGENT_RESPONSE_TIMEOUT"};
         m.consumes = {"CUSTOMER_MESSAGE",   "BOT_MESSAGE",       "BOT_SUGGESTION",        "ACTION_MESSAGE",
-                      "BOT_TIMEOUT",        "THIRD_PARTY_ACTIVITY", "ACTIVITY_REACTION", "MESSAGE_DELIVERY_NOTIFICATION",
+                      "BOT_TIMEOUT",        "BOT_NOT_AVAILABLE",  "THIRD_PARTY_ACTIVITY", "ACTIVITY_REACTION", "MESSAGE_DELIVERY_NOTIFICATION",
                       "CHANNEL_SESSION_ENDED", "CHANNEL_SESSION_EXPIRED"};
         m.config_schema = AgentConfig::schema();
         return m;
@@ -95,8 +95,10 @@ public:
             if (string_at(event.data(), "action") == "FIND_AGENT") enqueue(event, "the bot asked for an agent");
             return;
         }
-        if (name == "BOT_TIMEOUT") {
-            if (config_.escalate_on_bot_timeout) enqueue(event, "the bot did not answer in time");
+        if (name == "BOT_TIMEOUT" || name == "BOT_NOT_AVAILABLE") {
+            if (config_.escalate_on_bot_timeout) {
+                enqueue(event, name == "BOT_TIMEOUT" ? "the bot did not answer in time" : "the bot is not available");
+            }
             return;
         }
         const auto it = conversations_.find(conversation_id);
@@ -144,13 +146,13 @@ private:
         std::set<std::string> owners;       // agents subscribed to it
         std::string task_id;                // while queued or offered
         std::uint64_t response_token = 0;   // AGENT_RESPONSE_TIMEOUT armed
-        bool customer_left = false;
     };
 
     struct TaskTimers {
         std::uint64_t accept = 0;
         std::uint64_t queue = 0;
         bool queue_expired = false;  // the wait ran out while an offer was pending
+        std::int64_t offer_expires_at_ms = 0;  // what a reconnecting desk is told, not a fresh countdown
     };
 
     // ---- HTTP -------------------------------------------------------------------------------------------------
@@ -231,7 +233,6 @@ private:
         if (!c.task_id.empty() || !c.owners.empty()) return;  // already waiting, or already with an agent
         c.customer_id = std::string(event.customer_id());
         c.channel_session_id = std::string(event.channel_session_id());
-        c.customer_left = false;
         Task task;
         task.id = "task-" + common::random_uuid();
         task.conversation_id = conversation_id;
@@ -255,17 +256,20 @@ private:
                                .data({{"taskId", task.id}, {"agentId", offer->agent_id},
                                       {"agentName", accounts_.at(offer->agent_id).name}}));
             task_state_changed(task, "RESERVED");
-            task_timers_[task.id].accept = arm(TimerKind::accept, task.id, config_.accept_timeout);
+            auto& timers = task_timers_[task.id];
+            timers.accept = arm(TimerKind::accept, task.id, config_.accept_timeout);
+            timers.offer_expires_at_ms = host().now_ms() + config_.accept_timeout.count();
             send_to_agent(offer->agent_id, offer_frame(task));
         }
     }
 
     std::string offer_frame(const Task& task) const {
+        const auto timers = task_timers_.find(task.id);
         return nlohmann::json{{"type", "offer"},
                               {"conversationId", task.conversation_id},
                               {"customerId", task.customer_id},
                               {"taskId", task.id},
-                              {"expiresAt", host().now_ms() + config_.accept_timeout.count()},
+                              {"expiresAt", timers == task_timers_.end() ? host().now_ms() : timers->second.offer_expires_at_ms},
                               {"transcript", transcript(task.conversation_id)}}
             .dump();
     }
@@ -337,7 +341,6 @@ private:
     }
 
     void customer_left(const std::string& conversation_id, Conversation& c, const std::string& how) {
-        c.customer_left = true;
         disarm(c.response_token);
         if (!c.task_id.empty()) {
             if (Task* task = router_.find(c.task_id)) {

@@ -73,7 +73,7 @@ nlohmann::json transcript_of(const nlohmann::json& conversation) {
 nlohmann::json status_entry(const std::string& text, std::int64_t timestamp_ms) {
     return {{"eventId", ""},
             {"kind", "status"},
-            {"from", {{"type", "SYSTEM"}, {"id", "agent-manager"}, {"name", ""}}},
+            {"from", {{"type", "APP"}, {"id", "agent-manager"}, {"name", "Agent manager"}}},
             {"text", text},
             {"timestamp", timestamp_ms}};
 }

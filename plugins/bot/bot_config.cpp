@@ -55,9 +55,9 @@ json BotConfig::schema() {
                text("Sorry for the wait, your agent will answer shortly.", "sent on AGENT_RESPONSE_TIMEOUT; empty = none")},
               {"suggestions",
                {{"type", "boolean"}, {"default", true}, {"description", "while an agent is in the conversation, suggest replies (BOT_SUGGESTION) instead of answering"}}},
-              {"rasa_url", text("", "external bot: http:// URL of a Rasa REST webhook (/webhooks/rest/webhook); empty = rules only")},
+              {"rasa_url", text("", "external bot: http:// URL of a Rasa REST webhook (/webhooks/rest/webhook); a reply with custom.handover = true asks for an agent; empty = rules only")},
               {"rasa_timeout",
-               {{"type", "string"}, {"format", "duration"}, {"default", "5s"}, {"description", "wait for the external bot before BOT_TIMEOUT"}}}}}};
+               {{"type", "string"}, {"format", "duration"}, {"default", "5s"}, {"description", "wait for the external bot before BOT_TIMEOUT (other failures: BOT_NOT_AVAILABLE)"}}}}}};
 }
 
 BotConfig BotConfig::from_json(const json& config) {

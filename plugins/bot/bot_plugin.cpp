@@ -25,6 +25,14 @@ std::string string_at(const nlohmann::json& object, const char* key) {
     return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// A member object, or an empty one: payloads come from anywhere (an operator's `cimrt publish`) and may not be objects.
+const nlohmann::json& object_at(const nlohmann::json& object, const char* key) {
+    static const nlohmann::json empty = nlohmann::json::object();
+    if (!object.is_object()) return empty;
+    const auto it = object.find(key);
+    return it != object.end() && it->is_object() ? *it : empty;
+}
+
 // Where a reply goes: the conversation (and session, customer) of the event that prompted it.
 struct Address {
     std::string conversation_id;
@@ -53,7 +61,7 @@ public:
         m.name = "bot";
         m.version = "1.0.0";
         m.description = "a rule-based bot (or a Rasa REST bot): answers customers, asks for an agent, suggests replies";
-        m.publishes = {"BOT_MESSAGE", "BOT_SUGGESTION", "ACTION_MESSAGE", "BOT_TIMEOUT"};
+        m.publishes = {"BOT_MESSAGE", "BOT_SUGGESTION", "ACTION_MESSAGE", "BOT_TIMEOUT", "BOT_NOT_AVAILABLE"};
         m.consumes = {"CHANNEL_SESSION_STARTED", "CUSTOMER_MESSAGE",    "TASK_ENQUEUED",          "AGENT_RESERVED",
                       "ACCEPT_TIMEOUT",          "NO_AGENT_AVAILABLE",  "AGENT_SUBSCRIBED",       "AGENT_UNSUBSCRIBED",
                       "AGENT_RESPONSE_TIMEOUT",  "WHISPER_MESSAGE",     "CHANNEL_SESSION_ENDED",  "CHANNEL_SESSION_EXPIRED"};
@@ -86,15 +94,21 @@ public:
             say(to, config_.no_agent_reply);
         } else if (name == "AGENT_RESPONSE_TIMEOUT") {
             say(to, config_.agent_response_timeout_reply);
-        } else if (name == "AGENT_SUBSCRIBED" || name == "AGENT_UNSUBSCRIBED") {
-            const bool joined = name == "AGENT_SUBSCRIBED";
-            with_memory(to.conversation_id, [&](Memory& m) {
-                m.agents += joined ? 1 : (m.agents > 0 ? -1 : 0);
+        } else if (name == "AGENT_SUBSCRIBED") {
+            with_memory(to.conversation_id, [](Memory& m) { ++m.agents; });
+        } else if (name == "AGENT_UNSUBSCRIBED") {
+            // Only for a conversation still remembered: an agent leaving after the customer's session ended must not
+            // bring back memory that was already dropped.
+            std::lock_guard lock(mutex_);
+            if (auto it = memory_.find(to.conversation_id); it != memory_.end()) {
+                Memory& m = it->second;
+                if (m.agents > 0) --m.agents;
                 if (m.agents == 0) m.asked_for_agent = false;  // the bot answers again, and can hand over again
-            });
+            }
         } else if (name == "WHISPER_MESSAGE") {
             // An agent whispering to the bot asks it for an answer: suggested to the agents, never shown the customer.
-            const std::string text = string_at(event.data().value("body", nlohmann::json()), "markdownText");
+            if (!config_.suggestions) return;
+            const std::string text = string_at(object_at(event.data(), "body"), "markdownText");
             if (const Rule* rule = config_.rules.match(text); rule && !rule->asks_for_agent) suggest(to, rule->reply, event);
         } else if (name == "CHANNEL_SESSION_ENDED" || name == "CHANNEL_SESSION_EXPIRED") {
             std::lock_guard lock(mutex_);
@@ -120,10 +134,10 @@ private:
 
     void answer(const cim::Event& event, const Address& to) {
         const nlohmann::json& data = event.data();
-        const nlohmann::json body = data.value("body", nlohmann::json::object());
+        const nlohmann::json& body = object_at(data, "body");
         std::string text = string_at(body, "payload");  // a button's value says more than its title
         if (text.empty()) text = string_at(body, "markdownText");
-        const std::string replied_to = string_at(data.value("header", nlohmann::json::object()), "replyToMessageId");
+        const std::string replied_to = string_at(object_at(data, "header"), "replyToMessageId");
         bool agents_present = false;
         bool answered_elsewhere = false;
         with_memory(to.conversation_id, [&](Memory& m) {
@@ -146,7 +160,9 @@ private:
             say(to, config_.fallback);
             return;
         }
-        say(to, rule->reply, rule->buttons);
+        std::vector<std::pair<std::string, std::string>> buttons;
+        for (const auto& title : rule->buttons) buttons.emplace_back(title, title);
+        say(to, rule->reply, buttons);
         if (rule->asks_for_agent) ask_for_agent(to);
     }
 
@@ -169,7 +185,9 @@ private:
         rasa_->ask(to.conversation_id, text, [this, to](RasaAnswer answer) {
             if (!answer.ok) {
                 log().warn("external bot: " + answer.error);
-                publish_or_log(cim::OutgoingEvent("BOT_TIMEOUT")
+                // Too slow is BOT_TIMEOUT; refused, broken or nonsense is BOT_NOT_AVAILABLE. The agent plugin can
+                // take the conversation over on either.
+                publish_or_log(cim::OutgoingEvent(answer.timed_out ? "BOT_TIMEOUT" : "BOT_NOT_AVAILABLE")
                                    .conversation(to.conversation_id)
                                    .channel_session(to.channel_session_id)
                                    .customer(to.customer_id)
@@ -179,22 +197,21 @@ private:
                                           {"reason", answer.error}}));
                 return;
             }
-            for (const RasaReply& reply : answer.replies) {
-                std::vector<std::string> titles;
-                for (const auto& [title, payload] : reply.buttons) titles.push_back(title);
-                say(to, reply.text, titles);
-            }
+            for (const RasaReply& reply : answer.replies) say(to, reply.text, reply.buttons);
+            if (answer.hand_over) ask_for_agent(to);
         });
     }
 
     // BOT_MESSAGE to the customer: PLAIN, or BUTTON when it offers choices.
-    void say(const Address& to, const std::string& text, const std::vector<std::string>& buttons = {}) {
+    void say(const Address& to, const std::string& text, const std::vector<std::pair<std::string, std::string>>& buttons = {}) {
         if (text.empty() || to.conversation_id.empty()) return;
         const std::string message_id = "bot-" + common::random_uuid();
         nlohmann::json body = {{"type", buttons.empty() ? "PLAIN" : "BUTTON"}, {"markdownText", text}};
         if (!buttons.empty()) {
             body["buttons"] = nlohmann::json::array();
-            for (const auto& title : buttons) body["buttons"].push_back({{"type", "postback"}, {"title", title}, {"payload", title}});
+            for (const auto& [title, payload] : buttons) {
+                body["buttons"].push_back({{"type", "postback"}, {"title", title}, {"payload", payload}});
+            }
         }
         nlohmann::json header = {{"sender", {{"id", config_.id}, {"type", "BOT"}, {"name", config_.name}}}};
         if (!to.in_reply_to.empty()) header["replyToMessageId"] = to.in_reply_to;

@@ -21,7 +21,15 @@ void RasaClient::ask(const std::string& sender, const std::string& text, std::fu
             return;
         }
         for (const auto& r : replies) {
-            if (!r.is_object() || !r.contains("text") || !r["text"].is_string()) continue;  // images etc.: not shown
+            if (!r.is_object()) continue;
+            // Rasa's custom payload is how a story hands the conversation to a person.
+            if (r.contains("custom") && r["custom"].is_object()) {
+                const auto& custom = r["custom"];
+                if (custom.contains("handover") && custom["handover"].is_boolean() && custom["handover"].get<bool>()) {
+                    answer.hand_over = true;
+                }
+            }
+            if (!r.contains("text") || !r["text"].is_string()) continue;  // images etc.: not shown
             RasaReply reply{r["text"].get<std::string>(), {}};
             if (r.contains("buttons") && r["buttons"].is_array()) {
                 for (const auto& b : r["buttons"]) {

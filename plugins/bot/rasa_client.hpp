@@ -23,6 +23,7 @@ struct RasaAnswer {
     bool timed_out = false;
     std::string error;
     std::vector<RasaReply> replies;
+    bool hand_over = false;  ///< a reply carried `"custom": {"handover": true}`: the bot asks for an agent
 };
 
 class RasaClient {

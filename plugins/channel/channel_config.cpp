@@ -46,6 +46,11 @@ nlohmann::json ChannelConfig::schema() {
                 {"minimum", 10},
                 {"maximum", 100000},
                 {"description", "messages a web chat visitor can recover after a reconnect"}}},
+              {"max_visitors",
+               {{"type", "integer"},
+                {"default", 10000},
+                {"minimum", 1},
+                {"description", "web chat visitors remembered (with their history); past it the longest gone is forgotten"}}},
               {"connectors",
                {{"type", "array"}, {"default", json::array()}, {"items", connector},
                 {"description", "external connectors allowed to POST /cim-messages"}}},
@@ -71,6 +76,7 @@ ChannelConfig ChannelConfig::from_json(const nlohmann::json& config) {
     c.web_chat = config.at("web_chat").get<bool>();
     c.web_chat_service = config.at("web_chat_service").get<std::string>();
     c.history_limit = config.at("history_limit").get<std::size_t>();
+    c.max_visitors = config.at("max_visitors").get<std::size_t>();
     c.webhook_timeout = common::parse_duration(config.at("webhook_timeout").get<std::string>());
     c.webhook_retries = config.at("webhook_retries").get<int>();
     c.webhook_backoff = common::parse_duration(config.at("webhook_backoff").get<std::string>());

@@ -26,6 +26,7 @@ struct ChannelConfig {
     bool web_chat = true;
     std::string web_chat_service;
     std::size_t history_limit = 500;
+    std::size_t max_visitors = 10000;
     std::vector<ConnectorConfig> connectors;
     std::chrono::milliseconds webhook_timeout{5000};
     int webhook_retries = 3;

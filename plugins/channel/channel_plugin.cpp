@@ -61,7 +61,8 @@ public:
         m.publishes = {"CHANNEL_SESSION_STARTED", "CHANNEL_SESSION_ENDED", "CUSTOMER_MESSAGE",
                        "MESSAGE_DELIVERY_NOTIFICATION"};
         m.consumes = {"BOT_MESSAGE",        "AGENT_MESSAGE",      "THIRD_PARTY_ACTIVITY", "MESSAGE_DELIVERY_NOTIFICATION",
-                      "AGENT_SUBSCRIBED",   "AGENT_UNSUBSCRIBED", "TASK_STATE_CHANGED",   "CHANNEL_SESSION_EXPIRED"};
+                      "AGENT_SUBSCRIBED",   "AGENT_UNSUBSCRIBED", "TASK_STATE_CHANGED",   "CHANNEL_SESSION_EXPIRED",
+                      "CHANNEL_SESSION_ENDED"};
         m.config_schema = ChannelConfig::schema();
         return m;
     }
@@ -92,9 +93,11 @@ public:
             show_status(*record, who + (name == "AGENT_SUBSCRIBED" ? " joined the conversation" : " left the conversation"));
         } else if (name == "TASK_STATE_CHANGED") {
             if (string_at(event.data(), "state") == "QUEUED") show_status(*record, "Waiting for an agent...");
-        } else if (name == "CHANNEL_SESSION_EXPIRED") {
+        } else if (name == "CHANNEL_SESSION_EXPIRED" || name == "CHANNEL_SESSION_ENDED") {
+            // Ended by someone else (an app, an operator's publish) or expired by the runtime: the customer's next
+            // message starts afresh. The channel's own ends do not come back here.
             if (directory_.close(std::string(event.channel_session_id())) && is_web(*record)) {
-                web_chat_.deliver(*record, {{"type", "ended"}, {"reason", "EXPIRED"}});
+                web_chat_.deliver(*record, {{"type", "ended"}, {"reason", name == "CHANNEL_SESSION_EXPIRED" ? "EXPIRED" : "ENDED"}});
             }
         }
     }

@@ -27,7 +27,19 @@ IngestOutcome CustomerIngest::customer_message(const std::string& service, const
                                                const std::string& customer_id, nlohmann::json message,
                                                std::string event_id) {
     IngestOutcome outcome;
-    auto found = directory_.find_or_start(service, channel_customer_id, customer_id);
+    SessionDirectory::Found found;
+    // An answer to a message of the customer's last, already closed, conversation (the survey sent after the chat
+    // ended) belongs to that conversation; it must not start a new one.
+    const std::string replied_to = message["header"].is_object() && message["header"].contains("replyToMessageId") &&
+                                           message["header"]["replyToMessageId"].is_string()
+                                       ? message["header"]["replyToMessageId"].get<std::string>()
+                                       : std::string();
+    const auto latest = replied_to.empty() ? std::nullopt : directory_.latest(service, channel_customer_id);
+    if (latest && !latest->open && directory_.event_of_message(latest->conversation_id, replied_to)) {
+        found.record = *latest;
+    } else {
+        found = directory_.find_or_start(service, channel_customer_id, customer_id);
+    }
     outcome.record = found.record;
     if (found.created) {
         outcome.result = start_session(found.record);

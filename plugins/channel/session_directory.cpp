@@ -56,15 +56,27 @@ std::optional<SessionRecord> SessionDirectory::close(const std::string& session_
     it->second.open = false;
     open_by_customer_.erase(customer_key(before.service, before.channel_customer_id));
     // The record stays: messages still arrive for a closed conversation (the survey, a late agent message).
+    closed_order_.push_back(session_id);
+    if (closed_order_.size() > closed_limit) {
+        const std::string oldest = closed_order_.front();
+        closed_order_.pop_front();
+        forget_locked(oldest);
+    }
     return before;
 }
 
 void SessionDirectory::forget(const std::string& session_id) {
     std::lock_guard lock(mutex_);
+    forget_locked(session_id);
+}
+
+void SessionDirectory::forget_locked(const std::string& session_id) {
     const auto it = sessions_.find(session_id);
     if (it == sessions_.end()) return;
     const std::string key = customer_key(it->second.service, it->second.channel_customer_id);
-    open_by_customer_.erase(key);
+    if (auto open = open_by_customer_.find(key); open != open_by_customer_.end() && open->second == session_id) {
+        open_by_customer_.erase(open);
+    }
     if (auto latest = latest_by_customer_.find(key); latest != latest_by_customer_.end() && latest->second == session_id) {
         latest_by_customer_.erase(latest);
     }
@@ -76,6 +88,7 @@ void SessionDirectory::forget(const std::string& session_id) {
 void SessionDirectory::remember_message(const std::string& conversation_id, const std::string& message_id,
                                         const std::string& event_id) {
     std::lock_guard lock(mutex_);
+    if (by_conversation_.count(conversation_id) == 0) return;  // forgotten: nothing will ask for it any more
     auto& recent = messages_[conversation_id];
     recent.emplace_back(message_id, event_id);
     if (recent.size() > message_limit) recent.pop_front();

@@ -54,6 +54,10 @@ public:
 
 private:
     static constexpr std::size_t message_limit = 256;
+    // Closed sessions are kept (late messages still reach their customer) but not forever: the oldest go first.
+    static constexpr std::size_t closed_limit = 10000;
+
+    void forget_locked(const std::string& session_id);
 
     mutable std::mutex mutex_;
     std::unordered_map<std::string, SessionRecord> sessions_;           // by session id
@@ -61,6 +65,7 @@ private:
     std::unordered_map<std::string, std::string> latest_by_customer_;   // same key → the last session started
     std::unordered_map<std::string, std::string> by_conversation_;      // conversation id → session id
     std::unordered_map<std::string, std::deque<std::pair<std::string, std::string>>> messages_;  // (message, event)
+    std::deque<std::string> closed_order_;  // closed session ids, oldest first
 };
 
 }  // namespace cim::channel

@@ -103,6 +103,11 @@ void WebChat::hello(const web::ConnectionPtr& connection, const nlohmann::json& 
     auto it = visitors_.find(token);
     if (it == visitors_.end()) {
         // An unknown token (a first visit, a runtime restart, a guess) gets a fresh visitor, never someone else's.
+        if (!make_room_for_a_visitor()) {
+            connection->send(error_frame("too many visitors; try again later"));
+            connection->close();
+            return;
+        }
         Visitor visitor;
         visitor.token = common::random_hex_128();
         visitor.visitor_id = common::random_hex_128();
@@ -111,6 +116,7 @@ void WebChat::hello(const web::ConnectionPtr& connection, const nlohmann::json& 
         it = visitors_.emplace(visitor.token, std::move(visitor)).first;
     }
     Visitor& visitor = it->second;
+    visitor.last_active = ++activity_;
     visitor.connections.push_back(connection);
     token_of_connection_[connection->id()] = visitor.token;
     connection->send(
@@ -119,6 +125,22 @@ void WebChat::hello(const web::ConnectionPtr& connection, const nlohmann::json& 
     for (const auto& item : visitor.history) {
         if (item["seq"].get<std::uint64_t>() > last_seen) connection->send(item.dump());
     }
+}
+
+// Visitors are kept after their page closes (it may come back and replay), but not without bound: past
+// `max_visitors`, the one gone longest makes room. A visitor with an open page is never dropped.
+bool WebChat::make_room_for_a_visitor() {
+    if (visitors_.size() < config_.max_visitors) return true;
+    auto oldest = visitors_.end();
+    for (auto it = visitors_.begin(); it != visitors_.end(); ++it) {
+        if (it->second.connections.empty() && (oldest == visitors_.end() || it->second.last_active < oldest->second.last_active)) {
+            oldest = it;
+        }
+    }
+    if (oldest == visitors_.end()) return false;
+    token_of_visitor_.erase(oldest->second.visitor_id);
+    visitors_.erase(oldest);
+    return true;
 }
 
 void WebChat::customer_message(Visitor& visitor, const web::ConnectionPtr& connection, const nlohmann::json& frame,
@@ -138,6 +160,7 @@ void WebChat::customer_message(Visitor& visitor, const web::ConnectionPtr& conne
         message["header"]["replyToMessageId"] = string_member(frame, "replyTo");
         message["body"]["payload"] = string_member(frame, "payload");
     }
+    visitor.last_active = ++activity_;
     const auto outcome = ingest_.customer_message(config_.web_chat_service, visitor.visitor_id, visitor.customer_id,
                                                   std::move(message), "");
     if (!outcome.result.ok()) {

@@ -43,6 +43,7 @@ private:
         std::deque<nlohmann::json> history;
         std::vector<web::ConnectionPtr> connections;
         std::unordered_set<std::string> read;  // message ids already reported read
+        std::uint64_t last_active = 0;          // for evicting the longest-gone visitor when there are too many
     };
 
     // All below run on the loop's thread.
@@ -55,6 +56,7 @@ private:
     void end(Visitor& visitor, const web::ConnectionPtr& connection);
     void append(Visitor& visitor, nlohmann::json item);
     Visitor* visitor_of(const web::ConnectionPtr& connection);
+    bool make_room_for_a_visitor();
 
     const ChannelConfig& config_;
     CustomerIngest& ingest_;
@@ -63,6 +65,7 @@ private:
     std::unordered_map<std::string, Visitor> visitors_;                  // by token
     std::unordered_map<std::string, std::string> token_of_visitor_;      // visitor id → token
     std::unordered_map<std::uint64_t, std::string> token_of_connection_;
+    std::uint64_t activity_ = 0;  // a logical clock for last_active
 };
 
 /// A `{"type":"error","error":...}` frame.

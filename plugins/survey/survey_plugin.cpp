@@ -2,6 +2,7 @@
 // customer one question as a BUTTON message through the channel; records the answer as an ACTIVITY_REACTION on the
 // question and a CSAT activity (THIRD_PARTY_ACTIVITY, data.kind "CSAT") that `cimrt inspect csat` aggregates.
 #include <algorithm>
+#include <deque>
 #include <mutex>
 #include <set>
 #include <string>
@@ -21,7 +22,17 @@ std::string string_at(const nlohmann::json& object, const char* key) {
     return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// A member object, or an empty one: a payload published by anyone may be anything.
+const nlohmann::json& object_at(const nlohmann::json& object, const char* key) {
+    static const nlohmann::json empty = nlohmann::json::object();
+    if (!object.is_object()) return empty;
+    const auto it = object.find(key);
+    return it != object.end() && it->is_object() ? *it : empty;
+}
+
 constexpr const char* app_id = "survey";
+// Closed conversations whose question is still unanswered are kept for a late answer, up to this many.
+constexpr std::size_t unanswered_limit = 10000;
 
 }  // namespace
 
@@ -68,10 +79,20 @@ public:
         } else if (name == "TOPIC_STATE_CHANGED") {
             if (string_at(event.data(), "to") != "CLOSED") return;
             if (config_.trigger == Trigger::closed) ask(conversation_id, s);
-            // Closed and nothing pending: the conversation's survey is done.
-            if (s.question_event_id.empty() || s.answered) surveys_.erase(it);
+            s.closed = true;
+            if (s.question_event_id.empty() || s.answered) {
+                surveys_.erase(it);  // closed and nothing pending: this conversation's survey is done
+                return;
+            }
+            unanswered_.push_back(conversation_id);
+            if (unanswered_.size() > unanswered_limit) {
+                const std::string oldest = unanswered_.front();
+                unanswered_.pop_front();
+                if (auto gone = surveys_.find(oldest); gone != surveys_.end() && !gone->second.answered) surveys_.erase(gone);
+            }
         } else if (name == "CUSTOMER_MESSAGE") {
             take_answer(conversation_id, s, event);
+            if (s.answered && s.closed) surveys_.erase(it);
         }
     }
 
@@ -85,6 +106,7 @@ private:
         std::string question_event_id;   // set once asked: one survey per conversation
         std::string question_message_id;
         bool answered = false;
+        bool closed = false;             // the conversation is CLOSED; kept only for a late answer
     };
 
     cim::OutgoingEvent from_survey(const char* name, const std::string& conversation_id, const Survey& s) const {
@@ -126,9 +148,9 @@ private:
     void take_answer(const std::string& conversation_id, Survey& s, const cim::Event& event) {
         if (s.question_event_id.empty() || s.answered) return;
         const nlohmann::json& data = event.data();
-        const std::string replied_to = string_at(data.value("header", nlohmann::json::object()), "replyToMessageId");
+        const std::string replied_to = string_at(object_at(data, "header"), "replyToMessageId");
         if (!replied_to.empty() && replied_to != s.question_message_id) return;
-        const nlohmann::json body = data.value("body", nlohmann::json::object());
+        const nlohmann::json& body = object_at(data, "body");
         std::string answer = string_at(body, "payload");
         if (answer.empty()) answer = string_at(body, "markdownText");
         const auto option = std::find(config_.options.begin(), config_.options.end(), answer);
@@ -162,6 +184,7 @@ private:
     SurveyConfig config_;
     std::mutex mutex_;  // on_event runs concurrently for different conversations
     std::unordered_map<std::string, Survey> surveys_;
+    std::deque<std::string> unanswered_;  // closed conversations waiting for an answer, oldest first
 };
 
 }  // namespace cim::survey

@@ -106,7 +106,8 @@ cim::Manifest EventRecorder::manifest() const {
     m.consumes = {"TASK_ENQUEUED",    "TASK_STATE_CHANGED", "AGENT_RESERVED",         "ACCEPT_TIMEOUT",
                   "NO_AGENT_AVAILABLE", "AGENT_SUBSCRIBED", "AGENT_UNSUBSCRIBED",     "AGENT_RESPONSE_TIMEOUT",
                   "WRAPUP_APPLIED",   "THIRD_PARTY_ACTIVITY", "ACTIVITY_REACTION",    "MESSAGE_DELIVERY_NOTIFICATION",
-                  "BOT_SUGGESTION",   "WHISPER_MESSAGE",    "BOT_TIMEOUT",            "ACTION_MESSAGE"};
+                  "BOT_SUGGESTION",   "WHISPER_MESSAGE",    "BOT_TIMEOUT",            "ACTION_MESSAGE",
+                  "BOT_NOT_AVAILABLE"};
     return m;
 }
 
@@ -178,7 +179,7 @@ ContactCenter::ContactCenter(ContactCenterSetup setup) {
                              "\n[store]\nkind = \"sqlite\"\npath = \"journal.db\"\n" +
                              "[sessions]\ncustomer_inactivity_timeout = \"10m\"\n" +
                              "[plugins.channel]\nlisten = \"127.0.0.1:" + std::to_string(channel_port) + "\"\n" +
-                             setup.channel_options + "\n[plugins.bot]\n" + "[plugins.agent]\nlisten = \"127.0.0.1:" +
+                             setup.channel_options + "\n[plugins.bot]\n" + setup.bot_options + "[plugins.agent]\nlisten = \"127.0.0.1:" +
                              std::to_string(agent_port) + "\"\n" + setup.agent_options +
                              (setup.agents.empty() ? default_agents() : setup.agents) + "\n[plugins.survey]\n" +
                              setup.survey_options;

@@ -65,6 +65,7 @@ struct ContactCenterSetup {
     std::string agent_options = "accept_timeout = \"30s\"\nqueue_timeout = \"2m\"\n";
     std::string channel_options;  ///< e.g. connectors
     std::string survey_options;
+    std::string bot_options;
     std::string runtime_options;  ///< extra keys of [runtime], e.g. shards and shard_capacity
     std::shared_ptr<cim::runtime::Handler> extra_handler;  ///< joins the bus before start
 };

@@ -4,6 +4,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <thread>
+
+#include "plugin_common/event_loop.hpp"
+#include "plugin_common/http_server.hpp"
+
 using cim::test::ContactCenter;
 using cim::test::ContactCenterSetup;
 using cim::test::frame_of;
@@ -323,4 +328,107 @@ TEST_CASE("a busy runtime answers 503 with Retry-After, and loses no message it 
     CHECK(http_request(cc.channel_port, "POST", "/cim-messages", retried, token).status == 202);
     cc.runtime->drain();
     CHECK(dam->delivered() == accepted + 1);
+}
+
+TEST_CASE("a survey sent after the customer's chat ended is still answered in that conversation") {
+    ContactCenterSetup setup;
+    setup.survey_options = "trigger = \"closed\"\n";
+    ContactCenter cc(setup);
+    auto alice = cc.desk("alice");
+    auto page = cc.customer();
+    page->send({{"type", "message"}, {"text", "agent"}});
+    const std::string conversation = alice->expect("an offer", frame_of("offer"))["conversationId"];
+    alice->send({{"type", "accept"}, {"conversationId", conversation}});
+    alice->expect("the assignment", frame_of("assigned", conversation));
+
+    // The customer leaves first; the conversation waits in WRAP_UP for alice, then closes when she leaves.
+    page->send({{"type", "end"}});
+    page->expect("the end of the chat", frame_of("ended"));
+    cc.wait_state(conversation, [](const json& s) { return s["state"] == "WRAP_UP"; }, "wrap-up");
+    alice->send({{"type", "leave"}, {"conversationId", conversation}});
+    cc.wait_state(conversation, [](const json& s) { return s["state"] == "CLOSED"; }, "closed");
+    const json survey = page->expect("the survey", [](const json& f) {
+        return f.value("type", "") == "message" && f["from"]["type"] == "APP";
+    });
+    page->send({{"type", "reply"}, {"text", "5"}, {"payload", "5"}, {"replyTo", survey["messageId"]}});
+    CHECK(cc.recorder->expect("ACTIVITY_REACTION", conversation)["data"]["score"] == 5);
+    // No new chat was started by the answer: no second welcome, the conversation keeps its one session.
+    CHECK_FALSE(page->receives_within([](const json& f) {
+        return f.value("type", "") == "message" && f["from"]["type"] == "BOT" &&
+               f["text"].get<std::string>().rfind("Hi! I am Cimmy", 0) == 0;
+    }, std::chrono::milliseconds(300)));
+    CHECK(cc.runtime->conversation_state(conversation)["channelSessions"].size() == 1);
+}
+
+namespace {
+
+// An external bot speaking the Rasa REST contract; its answers depend on what the customer wrote.
+class FakeRasa {
+public:
+    FakeRasa() {
+        server_ = std::make_unique<cim::web::HttpServer>(
+            loop_, cim::web::ListenAddress{"127.0.0.1", 0},
+            [](const cim::web::HttpRequest& request) {
+                const json asked = json::parse(request.body);
+                const std::string text = asked["message"];
+                if (text == "broken") return cim::web::HttpResponse::error(500, "rasa is down");
+                if (text == "slow") std::this_thread::sleep_for(std::chrono::milliseconds(800));
+                json replies = json::array();
+                if (text == "human") {
+                    replies.push_back({{"recipient_id", asked["sender"]}, {"text", "Handing you over."}, {"custom", {{"handover", true}}}});
+                } else {
+                    replies.push_back({{"recipient_id", asked["sender"]},
+                                       {"text", "Rasa heard: " + text},
+                                       {"buttons", {{{"title", "Yes"}, {"payload", "/affirm"}}}}});
+                }
+                return cim::web::HttpResponse::json(200, replies.dump());
+            },
+            std::vector<cim::web::WebSocketRoute>{});
+        loop_.start();
+        server_->start();
+    }
+    ~FakeRasa() {
+        server_->stop();
+        loop_.stop();
+    }
+    std::uint16_t port() const { return server_->port(); }
+
+private:
+    cim::web::EventLoop loop_;
+    std::unique_ptr<cim::web::HttpServer> server_;
+};
+
+}  // namespace
+
+TEST_CASE("an external Rasa bot answers with buttons, hands over on request, and a failing one is taken over by an agent") {
+    FakeRasa rasa;
+    ContactCenterSetup setup;
+    setup.bot_options = "rasa_url = \"http://127.0.0.1:" + std::to_string(rasa.port()) + "/webhooks/rest/webhook\"\n"
+                        "rasa_timeout = \"300ms\"\n";
+    ContactCenter cc(setup);
+    auto alice = cc.desk("alice");
+
+    auto page = cc.customer();
+    page->send({{"type", "message"}, {"text", "hello"}});
+    const json answer = page->expect("Rasa's answer", [](const json& f) { return f.value("text", "") == "Rasa heard: hello"; });
+    REQUIRE(answer["buttons"].size() == 1);
+    CHECK(answer["buttons"][0] == json{{"title", "Yes"}, {"payload", "/affirm"}});
+    page->send({{"type", "reply"}, {"text", "Yes"}, {"payload", "/affirm"}, {"replyTo", answer["messageId"]}});
+    page->expect("the payload sent on to Rasa", [](const json& f) { return f.value("text", "") == "Rasa heard: /affirm"; });
+    page->send({{"type", "message"}, {"text", "human"}});
+    page->expect("Rasa's hand-over line", [](const json& f) { return f.value("text", "") == "Handing you over."; });
+    alice->expect("an offer after Rasa's hand-over", frame_of("offer"));
+
+    // (Broken first: the fake bot answers one request at a time, and the slow one would hold up the next.)
+    auto broken = cc.customer();
+    broken->send({{"type", "message"}, {"text", "broken"}});
+    const json unavailable = cc.recorder->expect("BOT_NOT_AVAILABLE");
+    CHECK(unavailable["data"]["reason"] == "HTTP 500");
+    auto slow = cc.customer();
+    slow->send({{"type", "message"}, {"text", "slow"}});
+    const json timeout = cc.recorder->expect("BOT_TIMEOUT");
+    CHECK(timeout["data"]["timeoutMs"] == 300);
+    // Both are queued for an agent (escalate_on_bot_timeout, on by default).
+    CHECK(cc.recorder->expect("TASK_ENQUEUED", unavailable["conversationId"])["data"]["reason"] == "the bot is not available");
+    CHECK(cc.recorder->expect("TASK_ENQUEUED", timeout["conversationId"])["data"]["reason"] == "the bot did not answer in time");
 }
