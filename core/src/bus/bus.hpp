@@ -95,6 +95,8 @@ public:
     TimerService& timers() noexcept { return timers_; }
 
 private:
+    /// A worker thread's loop: io_context::run, except that a worker out of work polls briefly before it sleeps.
+    void run_worker();
     void process(Envelope& envelope);
     void finish_one() noexcept;
     void count_failure(Endpoint& endpoint, const std::string& what, const std::string& error);

@@ -31,7 +31,8 @@ core::BusOptions bus_options(const core::RuntimeSection& runtime) {
 
 }  // namespace
 
-Runtime::Impl::Impl(core::RuntimeConfig config_in, RuntimeOptions options, std::unique_ptr<core::Clock> clock_in)
+Runtime::Impl::Impl(core::RuntimeConfig config_in, RuntimeOptions options, std::unique_ptr<core::Clock> clock_in,
+                    Assembly assembly)
     : config(std::move(config_in)), clock(std::move(clock_in)), logger(make_logger(options)) {
     bus = std::make_unique<core::Bus>(catalogue, *clock, bus_options(config.runtime), logger);
     try {
@@ -41,9 +42,11 @@ Runtime::Impl::Impl(core::RuntimeConfig config_in, RuntimeOptions options, std::
     }
     const core::TrackerOptions tracking{config.sessions.customer_inactivity_timeout};
     host = std::make_unique<core::RuntimeHost>(*bus, *store, tracking);
-    sessions = std::make_unique<core::SessionStage>(*bus, *store, catalogue, tracking, logger);
-    bus->set_admission_stage(*sessions);
-    bus->set_runtime_publishes(core::SessionStage::published_events());
+    if (assembly.session_stage) {
+        sessions = std::make_unique<core::SessionStage>(*bus, *store, catalogue, tracking, logger);
+        bus->set_admission_stage(*sessions);
+        bus->set_runtime_publishes(core::SessionStage::published_events());
+    }
     for (core::PluginSection& section : config.plugins) {
         if (section.enabled) load_plugin(section);
     }
@@ -95,9 +98,9 @@ std::vector<core::Endpoint*> Runtime::Impl::endpoints() const {
 }
 
 std::unique_ptr<Runtime> make_runtime(core::RuntimeConfig config, RuntimeOptions options,
-                                      std::unique_ptr<core::Clock> clock) {
-    return std::unique_ptr<Runtime>(
-        new Runtime(std::make_unique<Runtime::Impl>(std::move(config), std::move(options), std::move(clock))));
+                                      std::unique_ptr<core::Clock> clock, Assembly assembly) {
+    return std::unique_ptr<Runtime>(new Runtime(
+        std::make_unique<Runtime::Impl>(std::move(config), std::move(options), std::move(clock), assembly)));
 }
 
 std::unique_ptr<Runtime> Runtime::from_file(const std::filesystem::path& config_file, RuntimeOptions options) {
@@ -153,9 +156,9 @@ std::vector<std::string> Runtime::start() {
         throw Error(Error::Kind::plugin, e.what());
     }
     // Sessions come back before any plugin starts, so the first event after a restart meets its conversation.
-    const std::uint64_t replayed = impl.sessions->restore();
+    const std::uint64_t replayed = impl.sessions ? impl.sessions->restore() : 0;
     impl.running = true;
-    impl.sessions->arm_restored();
+    if (impl.sessions) impl.sessions->arm_restored();
     if (replayed > 0) {
         impl.logger->info("restored {} conversation(s) from {} journaled event(s)", impl.sessions->conversation_count(),
                           replayed);
@@ -224,7 +227,7 @@ std::vector<PluginInfo> Runtime::plugins() const {
 }
 
 nlohmann::json Runtime::conversation_state(const std::string& conversation_id) const {
-    return impl_->sessions->conversation_state(conversation_id);
+    return impl_->sessions ? impl_->sessions->conversation_state(conversation_id) : nlohmann::json();
 }
 
 nlohmann::json Runtime::conversation(const std::string& conversation_id) const {

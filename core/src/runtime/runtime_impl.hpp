@@ -22,10 +22,17 @@
 
 namespace cim::runtime {
 
+/// Which parts a runtime is assembled from. Everything, always, except in benchmarks that measure the parts: without
+/// the session stage an event is neither tracked nor journaled — the bare bus (bench/, scenario "bus").
+struct Assembly {
+    bool session_stage = true;
+};
+
 class Runtime::Impl {
 public:
     /// Opens the store and loads and creates every enabled plugin of `config`. Throws Error.
-    Impl(core::RuntimeConfig config, RuntimeOptions options, std::unique_ptr<core::Clock> clock);
+    Impl(core::RuntimeConfig config, RuntimeOptions options, std::unique_ptr<core::Clock> clock,
+         Assembly assembly = {});
     /// Stops the bus before any member goes: nothing may still be delivering into what is destroyed below.
     ~Impl();
 
@@ -51,6 +58,6 @@ private:
 
 /// Builds a runtime on a clock of the caller's choice (tests drive a ManualClock). Throws Error.
 std::unique_ptr<Runtime> make_runtime(core::RuntimeConfig config, RuntimeOptions options,
-                                      std::unique_ptr<core::Clock> clock);
+                                      std::unique_ptr<core::Clock> clock, Assembly assembly = {});
 
 }  // namespace cim::runtime

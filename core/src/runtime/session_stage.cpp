@@ -37,6 +37,7 @@ std::uint64_t SessionStage::admit_tracked(std::size_t shard, Event event, const 
     admission.deliver(std::move(event), publisher);
 
     // What the tracker derived follows its cause: same shard, right after it, in the journal and in delivery.
+    if (applied.derived.empty()) return ticket;  // the common case: no queue to build (a deque allocates even empty)
     std::deque<Event> derived(applied.derived.begin(), applied.derived.end());
     while (!derived.empty()) {
         Event next = std::move(derived.front());
