@@ -14,6 +14,7 @@ packages=(
   libtomlplusplus-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   libsqlite3-dev catch2
   libsodium-dev                                              # agents' salted password hashes (argon2id)
+  libjemalloc-dev                                            # the cimrt executable's allocator
   clang libc++-dev libc++abi-dev                             # the cross-stdlib plugin test
   graphviz                                                   # `cimrt graph` output is checked with dot
   nats-server libnats-dev                                    # scale-out and benchmark baseline
