@@ -12,6 +12,8 @@
 
 #include <cim/sdk.hpp>
 
+#include "plugin_common/json_fields.hpp"
+
 #include "agent_config.hpp"
 #include "desk_entries.hpp"
 #include "password.hpp"
@@ -25,11 +27,7 @@ std::string_view desk_page();  // plugins/agent/web/desk.html, embedded at build
 namespace cim::agent {
 namespace {
 
-std::string string_at(const nlohmann::json& object, const char* key) {
-    if (!object.is_object()) return {};
-    const auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+using common::string_at;
 
 std::string error_frame(const std::string& message, const std::string& conversation_id = {}) {
     nlohmann::json frame = {{"type", "error"}, {"error", message}};

@@ -1,13 +1,11 @@
 #include "desk_entries.hpp"
 
+#include "plugin_common/json_fields.hpp"
+
 namespace cim::agent {
 namespace {
 
-std::string string_at(const nlohmann::json& object, const char* key) {
-    if (!object.is_object()) return {};
-    const auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+using common::string_at;
 
 std::string message_text(const nlohmann::json& data) {
     return data.is_object() ? string_at(data.value("body", nlohmann::json()), "markdownText") : std::string();

@@ -11,6 +11,8 @@
 
 #include <cim/sdk.hpp>
 
+#include "plugin_common/json_fields.hpp"
+
 #include "bot_config.hpp"
 #include "plugin_common/event_loop.hpp"
 #include "plugin_common/random_id.hpp"
@@ -19,19 +21,8 @@
 namespace cim::bot {
 namespace {
 
-std::string string_at(const nlohmann::json& object, const char* key) {
-    if (!object.is_object()) return {};
-    const auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-// A member object, or an empty one: payloads come from anywhere (an operator's `cimrt publish`) and may not be objects.
-const nlohmann::json& object_at(const nlohmann::json& object, const char* key) {
-    static const nlohmann::json empty = nlohmann::json::object();
-    if (!object.is_object()) return empty;
-    const auto it = object.find(key);
-    return it != object.end() && it->is_object() ? *it : empty;
-}
+using common::string_at;
+using common::object_at;
 
 // Where a reply goes: the conversation (and session, customer) of the event that prompted it.
 struct Address {

@@ -7,6 +7,8 @@
 
 #include <cim/sdk.hpp>
 
+#include "plugin_common/json_fields.hpp"
+
 #include "channel_config.hpp"
 #include "connector_api.hpp"
 #include "customer_ingest.hpp"
@@ -21,11 +23,7 @@ std::string_view chat_page();  // plugins/channel/web/chat.html, embedded at bui
 namespace cim::channel {
 namespace {
 
-std::string string_at(const nlohmann::json& object, const char* key) {
-    if (!object.is_object()) return {};
-    const auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+using common::string_at;
 
 // Buttons of a structured (BUTTON) message, as the page shows them.
 nlohmann::json buttons_of(const nlohmann::json& body) {

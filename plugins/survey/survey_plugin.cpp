@@ -10,25 +10,16 @@
 
 #include <cim/sdk.hpp>
 
+#include "plugin_common/json_fields.hpp"
+
 #include "plugin_common/random_id.hpp"
 #include "survey_config.hpp"
 
 namespace cim::survey {
 namespace {
 
-std::string string_at(const nlohmann::json& object, const char* key) {
-    if (!object.is_object()) return {};
-    const auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-// A member object, or an empty one: a payload published by anyone may be anything.
-const nlohmann::json& object_at(const nlohmann::json& object, const char* key) {
-    static const nlohmann::json empty = nlohmann::json::object();
-    if (!object.is_object()) return empty;
-    const auto it = object.find(key);
-    return it != object.end() && it->is_object() ? *it : empty;
-}
+using common::string_at;
+using common::object_at;
 
 constexpr const char* app_id = "survey";
 // Closed conversations whose question is still unanswered are kept for a late answer, up to this many.
