@@ -60,14 +60,14 @@ void Bus::finish_one() noexcept {
 // publishing threads need the CPU more (measured: pure pause-spinning was slower on the 2-core bench machine, see
 // docs/performance.md). Under no load the workers sleep as before.
 void Bus::run_worker() {
-    using Clock = std::chrono::steady_clock;
+    using std::chrono::steady_clock;  // the wall clock, not the bus's (possibly manual) Clock
     constexpr auto linger = std::chrono::microseconds(200);
     for (;;) {
         if (io_.run_one() == 0) return;  // stopped
-        auto idle_since = Clock::now();
-        while (Clock::now() - idle_since < linger) {
+        auto idle_since = steady_clock::now();
+        while (steady_clock::now() - idle_since < linger) {
             if (io_.poll() > 0) {
-                idle_since = Clock::now();
+                idle_since = steady_clock::now();
                 continue;
             }
             if (io_.stopped()) return;
