@@ -11,6 +11,7 @@
 #include "cim/abi.h"
 #include "cim/version.h"
 
+#include "cim/duration.hpp"
 #include "cim/error.hpp"
 #include "cim/event.hpp"
 #include "cim/host.hpp"

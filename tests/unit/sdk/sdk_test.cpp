@@ -891,3 +891,15 @@ TEST_CASE("rc_name names every return code", "[sdk][error]") {
     CHECK(cim::rc_name(CIM_STOPPED) == "CIM_STOPPED");
     CHECK(cim::rc_name(12345) == "CIM_UNKNOWN_RC");
 }
+
+TEST_CASE("parse_duration reads runtime.toml durations and refuses everything else", "[sdk]") {
+    using namespace std::chrono_literals;
+    CHECK(cim::parse_duration("250ms") == 250ms);
+    CHECK(cim::parse_duration("90s") == 90s);
+    CHECK(cim::parse_duration("10m") == 10min);
+    CHECK(cim::parse_duration("2h") == 2h);
+    for (const char* bad : {"", "0s", "-5s", "5", "s", "5 s", "5sec", "1.5s", "5S", "9999999999999999h"}) {
+        INFO(bad);
+        CHECK_FALSE(cim::parse_duration(bad).has_value());
+    }
+}
