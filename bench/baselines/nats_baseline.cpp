@@ -10,11 +10,10 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "baselines/baselines.hpp"
+#include "free_port.hpp"
 
 extern char** environ;
 
@@ -51,19 +50,6 @@ public:
 private:
     pid_t pid_ = 0;
 };
-
-// A loopback port nobody listens on: bound, read and released (nats-server needs a number, not 0).
-int free_port() {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    close(fd);
-    return ntohs(address.sin_port);
-}
 
 void on_message(natsConnection*, natsSubscription*, natsMsg* message, void* closure) {
     static_cast<std::atomic<std::uint64_t>*>(closure)->fetch_add(1, std::memory_order_relaxed);

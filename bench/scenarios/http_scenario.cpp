@@ -13,6 +13,7 @@
 
 #include "bus/clock.hpp"
 #include "config/runtime_config.hpp"
+#include "free_port.hpp"
 #include "runtime/runtime_impl.hpp"
 
 namespace cim::bench {
@@ -23,12 +24,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 
 const std::string token = "bench-token-0123456789";
-
-int free_port() {
-    asio::io_context io;
-    asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
-    return acceptor.local_endpoint().port();
-}
 
 std::string padded_text(std::size_t seed) {
     std::string text = "hello, I have a question about my order number " + std::to_string(seed) + ": ";
