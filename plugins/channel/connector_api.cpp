@@ -44,6 +44,11 @@ HttpResponse refused(const cim::PublishResult& result) {
         response.headers.emplace_back("Retry-After", "1");
         return response;
     }
+    if (result.code == CIM_ERROR) {  // the store cannot write (a full disk): nothing acknowledged, retry later
+        auto response = HttpResponse::error(503, "the runtime cannot store events right now; retry shortly");
+        response.headers.emplace_back("Retry-After", "1");
+        return response;
+    }
     return HttpResponse::error(500, "the event was not accepted: " + result.error);
 }
 

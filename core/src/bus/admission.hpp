@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 
 #include "event/event.hpp"
 
@@ -16,14 +17,25 @@ class Endpoint;
 class Admission {
 public:
     virtual ~Admission() = default;
-    /// Queues `event` for delivery to its consumers, never to `publisher`.
-    virtual void deliver(Event event, const Endpoint* publisher) = 0;
+    /// Queues `event` for delivery to its consumers, never to `publisher`. With a non-zero `durable_ticket`, the
+    /// delivery waits until the shard's journal is durable up to that ticket (Bus::mark_durable): with sync = "full"
+    /// no plugin sees an event that a failing disk could still lose.
+    virtual void deliver(Event event, const Endpoint* publisher, std::uint64_t durable_ticket = 0) = 0;
+};
+
+/// What admission decided.
+enum class AdmissionVerdict {
+    admitted,   ///< tracked, journaled, queued
+    duplicate,  ///< already applied before: accepted, but neither tracked, journaled nor delivered again
+    busy,       ///< refused before anything was tracked: back-pressure (the store's backlog is full)
+    failed,     ///< refused before anything was tracked: the store cannot write
 };
 
 /// What admitting one event produced.
 struct AdmissionResult {
-    bool duplicate = false;    ///< already applied before: accepted, but neither tracked, journaled nor delivered again
+    AdmissionVerdict verdict = AdmissionVerdict::admitted;
     std::uint64_t ticket = 0;  ///< journal ticket to wait for before acknowledging (0 = nothing to wait for)
+    std::string error;         ///< why it was refused (busy, failed)
 };
 
 /// The work done for each accepted event under its shard's lock. Implementations need no locking of their own for

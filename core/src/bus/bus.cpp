@@ -10,19 +10,34 @@
 #include "bus/event_id.hpp"
 #include "bus/routing_hash.hpp"
 #include "event/event_validation.hpp"
+#include "event/wire_json.hpp"
 
 namespace cim::core {
+namespace {
+
+// The slot of the worker running on this thread; null on any other thread (a publisher, a test).
+thread_local DeliveryWatch::Slot* current_slot = nullptr;
+
+}  // namespace
 
 Bus::Bus(const Catalogue& catalogue, Clock& clock, BusOptions options, std::shared_ptr<spdlog::logger> logger)
     : catalogue_(catalogue),
       clock_(clock),
       options_(options),
       logger_(std::move(logger)),
+      watch_(options_.threads, options_.slow_delivery, logger_),
       timers_(clock, [this](TimerService::Callback callback) {
-          // Timer callbacks count as in flight, so drain() also waits for what a due timer publishes.
+          // Timer callbacks count as in flight, so drain() also waits for what a due timer publishes. Whatever a
+          // callback throws stays here: a worker thread must never unwind, and the count must always come down.
           in_flight_.fetch_add(1);
           boost::asio::post(io_, [this, callback = std::move(callback)] {
-              callback();
+              try {
+                  callback();
+              } catch (const std::exception& e) {
+                  if (logger_) logger_->error("timer callback failed: {}", e.what());
+              } catch (...) {
+                  if (logger_) logger_->error("timer callback failed with an unknown exception");
+              }
               finish_one();
           });
       }) {
@@ -59,19 +74,27 @@ void Bus::finish_one() noexcept {
 // workers poll, posting work signals nobody. Between polls it yields: on a machine with as many workers as cores the
 // publishing threads need the CPU more (measured: pure pause-spinning was slower on the 2-core bench machine, see
 // docs/performance.md). Under no load the workers sleep as before.
-void Bus::run_worker() {
+void Bus::run_worker(std::size_t index) {
     using std::chrono::steady_clock;  // the wall clock, not the bus's (possibly manual) Clock
     constexpr auto linger = std::chrono::microseconds(200);
+    current_slot = watch_.slot(index);
     for (;;) {
-        if (io_.run_one() == 0) return;  // stopped
-        auto idle_since = steady_clock::now();
-        while (steady_clock::now() - idle_since < linger) {
-            if (io_.poll() > 0) {
-                idle_since = steady_clock::now();
-                continue;
+        // Handlers catch what they run; this catch is the last line, so that a worker never dies of a stray exception.
+        try {
+            if (io_.run_one() == 0) return;  // stopped
+            auto idle_since = steady_clock::now();
+            while (steady_clock::now() - idle_since < linger) {
+                if (io_.poll() > 0) {
+                    idle_since = steady_clock::now();
+                    continue;
+                }
+                if (io_.stopped()) return;
+                std::this_thread::yield();
             }
-            if (io_.stopped()) return;
-            std::this_thread::yield();
+        } catch (const std::exception& e) {
+            if (logger_) logger_->error("worker {}: {}", index, e.what());
+        } catch (...) {
+            if (logger_) logger_->error("worker {}: unknown exception", index);
         }
     }
 }
@@ -81,7 +104,8 @@ const std::vector<std::string>& Bus::start() {
     wiring_ = build_wiring(catalogue_, endpoints_, runtime_publishes_);
     work_ = std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
         io_.get_executor());
-    for (std::size_t i = 0; i < options_.threads; ++i) workers_.emplace_back([this] { run_worker(); });
+    for (std::size_t i = 0; i < options_.threads; ++i) workers_.emplace_back([this, i] { run_worker(i); });
+    watch_.start();
     state_ = State::running;
     return wiring_.warnings;
 }
@@ -96,7 +120,8 @@ PublishResult Bus::publish(const Endpoint* publisher, Event event) {
     } release{*this};
     auto refuse = [&](PublishStatus status, std::string error) {
         if (publisher != nullptr) const_cast<Endpoint*>(publisher)->counters().publish_rejected.fetch_add(1, std::memory_order_relaxed);
-        (status == PublishStatus::busy ? busy_ : invalid_).fetch_add(1, std::memory_order_relaxed);
+        (status == PublishStatus::busy ? busy_ : status == PublishStatus::failed ? failed_ : invalid_)
+            .fetch_add(1, std::memory_order_relaxed);
         return PublishResult{status, std::move(error), {}};
     };
 
@@ -135,7 +160,9 @@ PublishResult Bus::publish(const Endpoint* publisher, Event event) {
                                                std::to_string(shards_[shard]->capacity()) +
                                                " undelivered events; retry later");
     }
-    if (admitted.duplicate) duplicates_.fetch_add(1, std::memory_order_relaxed);
+    if (admitted.verdict == AdmissionVerdict::busy) return refuse(PublishStatus::busy, std::move(admitted.error));
+    if (admitted.verdict == AdmissionVerdict::failed) return refuse(PublishStatus::failed, std::move(admitted.error));
+    if (admitted.verdict == AdmissionVerdict::duplicate) duplicates_.fetch_add(1, std::memory_order_relaxed);
     if (admitted.ticket != 0) {
         try {
             stage_->wait_durable(shard, admitted.ticket);  // sync = "full": acknowledged means on disk
@@ -148,6 +175,17 @@ PublishResult Bus::publish(const Endpoint* publisher, Event event) {
     return result;
 }
 
+PublishResult Bus::publish_abi(const Endpoint* publisher, Event event) {
+    try {
+        check_event_text(event);
+    } catch (const EventError& e) {
+        if (publisher != nullptr) const_cast<Endpoint*>(publisher)->counters().publish_rejected.fetch_add(1, std::memory_order_relaxed);
+        invalid_.fetch_add(1, std::memory_order_relaxed);
+        return PublishResult{PublishStatus::invalid, e.what(), {}};
+    }
+    return publish(publisher, std::move(event));
+}
+
 std::size_t Bus::shard_index(std::string_view routing_key) const noexcept {
     return routing_hash(routing_key) % shards_.size();
 }
@@ -157,6 +195,7 @@ void Bus::process(Envelope& envelope) {
     for (Endpoint* consumer : wiring_.consumers[event.kind]) {
         if (consumer == envelope.publisher) continue;  // a plugin never hears its own event back
         DeliveryOutcome outcome;
+        const DeliveryWatch::Scope watched(watch_, current_slot, *consumer, &event, 0);
         try {
             outcome = consumer->deliver(event);
         } catch (const std::exception& e) {
@@ -185,6 +224,7 @@ bool Bus::schedule_timer(Endpoint& owner, std::uint64_t delay_ms, std::uint64_t 
     if (state != State::running && state != State::stopping) return false;
     return timers_.schedule(delay_ms, &owner, token, [this, &owner, token] {
         DeliveryOutcome outcome;
+        const DeliveryWatch::Scope watched(watch_, current_slot, owner, nullptr, token);
         try {
             outcome = owner.fire_timer(token);
         } catch (const std::exception& e) {
@@ -215,26 +255,55 @@ void Bus::drain() {
     for (std::uint64_t n = in_flight_.load(); n != 0; n = in_flight_.load()) in_flight_.wait(n);
 }
 
-void Bus::stop() {
+void Bus::stop() { stop(std::chrono::milliseconds::max()); }
+
+StopReport Bus::stop(std::chrono::milliseconds limit) {
+    using std::chrono::steady_clock;
+    const auto deadline = limit == std::chrono::milliseconds::max() ? steady_clock::time_point::max()
+                                                                    : steady_clock::now() + limit;
+    // Waits for the in-flight count to reach zero, or the deadline. Polls in slices so the deadline is kept.
+    auto drain_until = [&] {
+        for (std::uint64_t n = in_flight_.load(); n != 0; n = in_flight_.load()) {
+            if (steady_clock::now() >= deadline) return false;
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        return true;
+    };
     State expected = State::running;
     if (!state_.compare_exchange_strong(expected, State::stopping)) {
-        if (expected == State::created) state_ = State::stopped;
-        return;  // never started, or already stopping / stopped
+        if (expected == State::created) {
+            state_ = State::stopped;
+            return {};
+        }
+        if (expected == State::stopped) return {};
+        // A stop that gave up before: try again within this one's limit.
+    } else {
+        timers_.stop();  // pending timers are dropped; durable ones (sessions) are restored from the store
     }
-    timers_.stop();  // pending timers are dropped; durable ones (sessions) are restored from the store
-    drain();         // publishes still accepted here: replies to drained events are not lost
+    // Publishes are still accepted while draining: replies to drained events are not lost.
+    if (!drain_until()) {
+        StopReport report{false, watch_.running()};
+        if (report.holding.empty()) {
+            report.holding.push_back(std::to_string(in_flight_.load()) +
+                                     " accepted event(s) still wait for delivery (for the store, with sync = \"full\")");
+        }
+        return report;
+    }
     state_ = State::stopped;
-    drain();         // anything that was admitted while the state flipped
+    if (!drain_until()) return {false, watch_.running()};  // anything admitted while the state flipped
+    watch_.stop();
     work_.reset();
     for (std::thread& worker : workers_) worker.join();
     workers_.clear();
+    return {};
 }
 
 BusMetrics Bus::metrics() const {
     return {accepted_.load(std::memory_order_relaxed),  busy_.load(std::memory_order_relaxed),
             invalid_.load(std::memory_order_relaxed),   deliveries_.load(std::memory_order_relaxed),
             delivery_failures_.load(std::memory_order_relaxed), in_flight_.load(std::memory_order_relaxed),
-            duplicates_.load(std::memory_order_relaxed)};
+            duplicates_.load(std::memory_order_relaxed),  failed_.load(std::memory_order_relaxed),
+            watch_.slow_deliveries()};
 }
 
 }  // namespace cim::core

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -15,6 +16,7 @@
 
 #include "bus/admission.hpp"
 #include "bus/clock.hpp"
+#include "bus/delivery_watch.hpp"
 #include "bus/endpoint.hpp"
 #include "bus/shard.hpp"
 #include "bus/timer_service.hpp"
@@ -28,6 +30,13 @@ struct BusOptions {
     std::size_t threads = 2;            ///< worker threads delivering events
     std::size_t shards = 64;            ///< conversation shards; more shards, less head-of-line blocking
     std::size_t shard_capacity = 4096;  ///< events queued or in delivery per shard before publish reports busy
+    std::chrono::milliseconds slow_delivery = std::chrono::seconds(5);  ///< a longer delivery is logged and counted
+};
+
+/// How stop() ended.
+struct StopReport {
+    bool finished = true;               ///< everything accepted was delivered and the workers are joined
+    std::vector<std::string> holding;   ///< when not: what holds it (deliveries still running, by plugin)
 };
 
 /// Bus-wide counters (per-endpoint ones live on each Endpoint). Relaxed atomics: a snapshot, not a transaction.
@@ -39,6 +48,8 @@ struct BusMetrics {
     std::uint64_t delivery_failures = 0; ///< on_event / on_timer calls that failed or threw
     std::uint64_t in_flight = 0;         ///< accepted events not yet delivered to every consumer
     std::uint64_t duplicates = 0;        ///< publishes of an event id already applied (accepted, ignored)
+    std::uint64_t failed = 0;            ///< publishes refused because the store cannot write, or not durable
+    std::uint64_t slow_deliveries = 0;   ///< deliveries that ran past the slow_delivery limit
 };
 
 class Bus {
@@ -68,6 +79,12 @@ public:
     /// Validates, stamps, admits and queues `event` on behalf of `publisher` (nullptr = an external source, which may
     /// publish any catalogue event). Thread-safe.
     PublishResult publish(const Endpoint* publisher, Event event);
+    /// publish() for an event built from the C ABI (from_abi) (a plugin's, a handler's, an embedder's): its text is checked
+    /// first as the wire reader checks JSON (UTF-8 in every string, `data` one well-formed JSON value), since no
+    /// parser has seen it. Thread-safe.
+    PublishResult publish_abi(const Endpoint* publisher, Event event);
+    /// The store made shard `shard`'s journal durable up to `ticket`: deliveries waiting for it go. Thread-safe.
+    void mark_durable(std::size_t shard, std::uint64_t ticket) { shards_[shard % shards_.size()]->mark_durable(ticket); }
     /// Calls `owner.fire_timer(token)` after `delay_ms` of the bus's clock. False when stopping.
     bool schedule_timer(Endpoint& owner, std::uint64_t delay_ms, std::uint64_t token);
     /// Cancels every pending timer of `owner` with `token`.
@@ -80,8 +97,11 @@ public:
 
     /// Blocks until every accepted event has been delivered, including events published while draining.
     void drain();
-    /// Refuses new events, drains, cancels timers and joins the workers. Idempotent.
+    /// Refuses new events, drains, cancels timers and joins the workers. Idempotent. Waits as long as it takes.
     void stop();
+    /// stop(), giving up after `limit`: then the workers are left running (a plugin blocks one, or deliveries wait for
+    /// a store that cannot write) and the report names what holds it. Calling it again waits again.
+    StopReport stop(std::chrono::milliseconds limit);
 
     BusMetrics metrics() const;
     const Catalogue& catalogue() const noexcept { return catalogue_; }
@@ -96,7 +116,7 @@ public:
 
 private:
     /// A worker thread's loop: io_context::run, except that a worker out of work polls briefly before it sleeps.
-    void run_worker();
+    void run_worker(std::size_t index);
     void process(Envelope& envelope);
     void finish_one() noexcept;
     void count_failure(Endpoint& endpoint, const std::string& what, const std::string& error);
@@ -115,6 +135,7 @@ private:
     std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
     std::vector<std::unique_ptr<Shard>> shards_;
     std::vector<std::thread> workers_;
+    DeliveryWatch watch_;
     TimerService timers_;
 
     enum class State { created, running, stopping, stopped };
@@ -122,7 +143,8 @@ private:
     // Accepted but not yet fully delivered, across shards: the one number drain() can trust, because a delivery that
     // publishes increments it before its own event decrements it.
     std::atomic<std::uint64_t> in_flight_{0};
-    std::atomic<std::uint64_t> accepted_{0}, busy_{0}, invalid_{0}, deliveries_{0}, delivery_failures_{0}, duplicates_{0};
+    std::atomic<std::uint64_t> accepted_{0}, busy_{0}, invalid_{0}, deliveries_{0}, delivery_failures_{0}, duplicates_{0},
+        failed_{0};
 };
 
 }  // namespace cim::core

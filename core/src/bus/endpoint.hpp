@@ -23,6 +23,7 @@ struct EndpointCounters {
     std::atomic<std::uint64_t> failed{0};           ///< on_event or on_timer calls that failed or threw
     std::atomic<std::uint64_t> published{0};        ///< events this endpoint published that were accepted
     std::atomic<std::uint64_t> publish_rejected{0}; ///< publishes refused as invalid, undeclared or busy
+    std::atomic<std::uint64_t> slow{0};             ///< deliveries that ran past [runtime] slow_delivery
 };
 
 class Endpoint {

@@ -18,7 +18,18 @@ void Shard::admit_unbounded(const Admit& admit) {
         std::lock_guard lock(mutex_);
         Queue queue(*this);
         admit(queue);
-        if (!scheduled_ && !queue_.empty()) schedule = scheduled_ = true;
+        if (!scheduled_ && front_ready()) schedule = scheduled_ = true;
+    }
+    if (schedule) post_batch();
+}
+
+void Shard::mark_durable(std::uint64_t ticket) {
+    bool schedule = false;
+    {
+        std::lock_guard lock(mutex_);
+        if (ticket <= durable_) return;
+        durable_ = ticket;
+        if (!scheduled_ && front_ready()) schedule = scheduled_ = true;
     }
     if (schedule) post_batch();
 }
@@ -27,9 +38,10 @@ void Shard::run_batch() {
     std::vector<Envelope> batch;
     {
         std::lock_guard lock(mutex_);
-        const std::size_t n = std::min(queue_.size(), max_batch);
-        batch.reserve(n);
-        for (std::size_t i = 0; i < n; ++i) {
+        // Only what is durable enough: an event waiting for its commit stops the batch, and everything behind it
+        // waits too (per-conversation order); mark_durable schedules the shard again.
+        batch.reserve(std::min(queue_.size(), max_batch));
+        while (batch.size() < max_batch && front_ready()) {
             batch.push_back(std::move(queue_.front()));
             queue_.pop_front();
         }
@@ -41,7 +53,7 @@ void Shard::run_batch() {
     bool more = false;
     {
         std::lock_guard lock(mutex_);
-        more = !queue_.empty();
+        more = front_ready();
         scheduled_ = more;
     }
     // Re-post instead of looping, so other shards get the pool thread between batches.

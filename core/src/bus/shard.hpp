@@ -26,6 +26,7 @@ class Endpoint;
 struct Envelope {
     Event event;
     const Endpoint* publisher = nullptr;  ///< never handed its own event back; nullptr = an external source
+    std::uint64_t durable_ticket = 0;     ///< delivered only once the shard's journal is durable up to it (0: at once)
 };
 
 class Shard {
@@ -52,11 +53,14 @@ public:
             if (depth_.load(std::memory_order_relaxed) >= capacity_) return false;
             Queue queue(*this);
             admit(static_cast<Admission&>(queue));
-            if (!scheduled_ && !queue_.empty()) schedule = scheduled_ = true;
+            if (!scheduled_ && front_ready()) schedule = scheduled_ = true;
         }
         if (schedule) post_batch();
         return true;
     }
+    /// The shard's journal is durable up to `ticket`: deliveries waiting for it may go. Thread-safe (the store's
+    /// writer calls it).
+    void mark_durable(std::uint64_t ticket);
     /// Runs `admit` under the shard's lock whatever the depth: for the runtime's own events (expiry), which must not
     /// be refused. Thread-safe.
     void admit_unbounded(const Admit& admit);
@@ -69,10 +73,10 @@ private:
     class Queue final : public Admission {
     public:
         explicit Queue(Shard& shard) : shard_(shard) {}
-        void deliver(Event event, const Endpoint* publisher) override {
+        void deliver(Event event, const Endpoint* publisher, std::uint64_t durable_ticket) override {
             shard_.depth_.fetch_add(1, std::memory_order_relaxed);
             shard_.on_queued_();
-            shard_.queue_.push_back(Envelope{std::move(event), publisher});
+            shard_.queue_.push_back(Envelope{std::move(event), publisher, durable_ticket});
         }
 
     private:
@@ -81,6 +85,8 @@ private:
 
     void post_batch();
     void run_batch();
+    // Whether the oldest queued event may be delivered now. Under mutex_.
+    bool front_ready() const { return !queue_.empty() && queue_.front().durable_ticket <= durable_; }
 
     static constexpr std::size_t max_batch = 64;  // bounds how long one shard holds a pool thread per turn
 
@@ -91,6 +97,7 @@ private:
     std::mutex mutex_;
     std::deque<Envelope> queue_;
     bool scheduled_ = false;  // a run_batch is posted or running; guarded by mutex_
+    std::uint64_t durable_ = 0;  // the journal's durable ticket for this shard; guarded by mutex_
     std::atomic<std::size_t> depth_{0};
 };
 

@@ -139,7 +139,10 @@ private:
             else if (name == "plugin_dir") runtime.plugin_dir = path_value(node, path);
             else if (name == "shards") runtime.shards = positive_integer(node, path);
             else if (name == "shard_capacity") runtime.shard_capacity = positive_integer(node, path);
-            else unknown_key(key, "runtime.", {"threads", "plugin_dir", "shards", "shard_capacity"});
+            else if (name == "slow_delivery") runtime.slow_delivery = duration_value(node, path);
+            else if (name == "stop_timeout") runtime.stop_timeout = duration_value(node, path);
+            else unknown_key(key, "runtime.", {"threads", "plugin_dir", "shards", "shard_capacity", "slow_delivery",
+                                               "stop_timeout"});
         });
     }
 
@@ -150,7 +153,8 @@ private:
             if (name == "kind") store.kind = one_of(node, path, {"memory", "sqlite"});
             else if (name == "path") store.path = path_value(node, path);
             else if (name == "sync") store.sync = one_of(node, path, {"off", "normal", "full"});
-            else unknown_key(key, "store.", {"kind", "path", "sync"});
+            else if (name == "max_backlog") store.max_backlog = positive_integer(node, path);
+            else unknown_key(key, "store.", {"kind", "path", "sync", "max_backlog"});
         });
     }
 

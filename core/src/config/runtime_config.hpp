@@ -44,12 +44,18 @@ struct RuntimeSection {
     std::filesystem::path plugin_dir;        ///< absolute; default "<config dir>/build/plugins"
     std::size_t shards = 64;
     std::size_t shard_capacity = 4096;
+    /// A delivery (on_event, on_timer) running longer than this is logged with plugin, event and duration, and counted.
+    std::chrono::milliseconds slow_delivery = std::chrono::seconds(5);
+    /// How long stop() waits for deliveries and the store before it names what holds it and gives up.
+    std::chrono::milliseconds stop_timeout = std::chrono::seconds(10);
 };
 
 struct StoreSection {
     std::string kind = "sqlite";             ///< "memory" | "sqlite"
     std::filesystem::path path;              ///< absolute; default "<config dir>/var/cimrt.db"
     std::string sync = "normal";             ///< "off" | "normal" | "full"
+    /// Accepted events not yet committed before publish reports busy: with sync = "normal", what SIGKILL can lose.
+    std::size_t max_backlog = 1024;
 };
 
 struct SessionsSection {

@@ -1,6 +1,7 @@
 #include "config/schema_subset.hpp"
 
 #include "config/key_names.hpp"
+#include "config/runtime_config.hpp"
 
 namespace cim::core {
 namespace {
@@ -61,6 +62,15 @@ std::optional<std::string> defect_at(const nlohmann::json& schema, const std::st
         if (auto defect = defect_at(schema["items"], pointer + "/items")) return defect;
     }
     if (schema.contains("format") && !schema["format"].is_string()) return at("format", "must be a string");
+    // A default is what the plugin gets when the operator writes nothing: it must obey its own schema, or the plugin
+    // fails later on a value nobody wrote (a duration default it cannot parse).
+    if (schema.contains("default") && schema.value("format", "") == "duration") {
+        const auto& value = schema["default"];
+        if (!value.is_string() || !parse_duration(value.get<std::string>())) {
+            return at("default", "must be a duration like \"90s\" or \"10m\" (its format is \"duration\"), not " +
+                                     value.dump());
+        }
+    }
     if (schema.contains("description") && !schema["description"].is_string()) return at("description", "must be a string");
     return std::nullopt;
 }

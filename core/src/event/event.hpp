@@ -66,6 +66,10 @@ struct Event {
     std::string refers_to;
     std::string data;            ///< raw JSON text of `data`, exactly as received; empty = absent
     EventKindId kind = no_event_kind; ///< set by the catalogue lookup at ingest
+    /// Where the event stands in the journal it was read from (1-based); 0 for a live event. A published event that
+    /// carries one is a replay (`cimrt journal --json | cimrt publish`): tracked and journaled again, delivered to no
+    /// plugin — replay restores the record, it does not re-run the contact center (docs/store.md).
+    std::int64_t journal_seq = 0;
 
     /// The key that decides the shard: the conversation, else the channel session, else the customer, else the id.
     /// Events of one conversation therefore always meet on one shard, in publish order.

@@ -28,6 +28,7 @@ enum class WireField : unsigned {
     emitter,
     refers_to,
     data,
+    journal_seq,
 };
 
 struct WireFieldName {
@@ -46,6 +47,7 @@ constexpr WireFieldName event_fields[] = {
     {"emitter", WireField::emitter},
     {"refersTo", WireField::refers_to},
     {"data", WireField::data},
+    {"journalSeq", WireField::journal_seq},
 };
 
 enum class EmitterField : unsigned { id, type, name };
@@ -198,6 +200,14 @@ public:
         return event;
     }
 
+    /// Checks that the whole text is one well-formed JSON value (the rules `data` is read with).
+    void check_single_value() {
+        skip_whitespace();
+        skip_value();
+        skip_whitespace();
+        if (pos_ != text_.size()) fail("unexpected text after the value");
+    }
+
 private:
     // ---- the header ----
 
@@ -225,6 +235,10 @@ private:
                 event.data = std::string(text_.substr(start, pos_ - start));
                 break;
             }
+            case WireField::journal_seq:
+                read_timestamp(key, event.journal_seq);  // the same rule: an integer
+                if (event.journal_seq < 0) throw EventError(key, "must not be negative");
+                break;
         }
     }
 
@@ -596,7 +610,37 @@ private:
     bool first_ = true;
 };
 
+// Every byte sequence of a header string must be UTF-8: consumers parse and print these with strict parsers.
+void check_utf8(std::string_view field, std::string_view text) {
+    for (std::size_t i = 0; i < text.size();) {
+        if (static_cast<unsigned char>(text[i]) < 0x80) {
+            ++i;
+            continue;
+        }
+        const std::size_t length = utf8_sequence_length(text.substr(i));
+        if (length == 0) throw EventError(std::string(field), "invalid UTF-8 at byte " + std::to_string(i));
+        i += length;
+    }
+}
+
 }  // namespace
+
+void check_event_text(const Event& event) {
+    check_utf8("id", event.id);
+    check_utf8("name", event.name);
+    check_utf8("conversationId", event.conversation_id);
+    check_utf8("channelSessionId", event.channel_session_id);
+    check_utf8("customerId", event.customer_id);
+    check_utf8("emitter.id", event.emitter.id);
+    check_utf8("emitter.name", event.emitter.name);
+    check_utf8("refersTo", event.refers_to);
+    if (event.data.empty()) return;
+    try {
+        EventReader(event.data).check_single_value();
+    } catch (const EventError& e) {
+        throw EventError("data", e.what());
+    }
+}
 
 Event parse_event_json(std::string_view text, const Catalogue& catalogue) {
     Event event = EventReader(text).read_event();
@@ -633,6 +677,10 @@ std::string to_event_json(const Event& event) {
     if (!event.data.empty()) {
         members.name("data");
         out += event.data;
+    }
+    if (event.journal_seq != 0) {
+        members.name("journalSeq");
+        out += std::to_string(event.journal_seq);
     }
     out += '}';
     return out;

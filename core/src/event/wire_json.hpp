@@ -23,7 +23,13 @@ namespace cim::core {
 /// absent (the runtime stamps them later).
 Event parse_event_json(std::string_view text, const Catalogue& catalogue);
 
-/// The event's wire form on one line, no trailing newline.
+/// Checks the text of an event that no parser has seen (one built from the C ABI): every header string is UTF-8 and
+/// `data`, when present, is one well-formed JSON value — what parse_event_json guarantees for the wire form. Throws
+/// EventError naming the field. Costs one pass over the strings and `data`.
+void check_event_text(const Event& event);
+
+/// The event's wire form on one line, no trailing newline. `journalSeq` is written for an event read from a journal
+/// (journal_seq != 0): a line that carries it is a replay when published again.
 std::string to_event_json(const Event& event);
 
 }  // namespace cim::core

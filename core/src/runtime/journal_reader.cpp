@@ -9,6 +9,16 @@
 namespace cim::runtime {
 namespace {
 
+// A store that cannot be read (a damaged file) is the embedding API's store error, as at open.
+template <typename Read>
+auto read_store(const std::string& file, Read&& read) -> decltype(read()) {
+    try {
+        return read();
+    } catch (const core::StoreError& e) {
+        throw Error(Error::Kind::store, file + ": " + e.what());
+    }
+}
+
 class StoreJournalReader final : public JournalReader {
 public:
     explicit StoreJournalReader(core::RuntimeConfig config)
@@ -20,26 +30,36 @@ public:
         try {
             store_ = core::open_store(config.store, 1, core::StoreAccess::read_only);
         } catch (const core::StoreError& e) {
-            throw Error(Error::Kind::config, config.file.string() + ": store: " + e.what());
+            throw Error(Error::Kind::store, config.file.string() + ": " + e.what());
         }
+        file_ = config.file.string();
     }
 
     nlohmann::json conversation(const std::string& conversation_id) const override {
-        return core::conversation_from_journal(*store_, options_, conversation_id);
+        return reading([&] { return core::conversation_from_journal(*store_, options_, conversation_id); });
     }
 
     nlohmann::json customer(const std::string& customer_id) const override {
-        return core::journey_from_journal(*store_, options_, customer_id);
+        return reading([&] { return core::journey_from_journal(*store_, options_, customer_id); });
     }
 
     void journal(const JournalQuery& query, const std::function<void(const std::string&)>& line) const override {
         core::JournalFilter filter;
         filter.conversation_id = query.conversation_id;
         filter.since_ms = query.since_ms;
-        store_->read_journal(filter, [&](const core::Event& e) { line(core::to_event_json(e)); });
+        reading([&] {
+            store_->read_journal(filter, [&](const core::Event& e) { line(core::to_event_json(e)); });
+            return 0;
+        });
     }
 
 private:
+    template <typename Read>
+    auto reading(Read&& read) const -> decltype(read()) {
+        return read_store(file_, std::forward<Read>(read));
+    }
+
+    std::string file_;
     core::TrackerOptions options_;
     std::unique_ptr<core::Store> store_;
 };

@@ -26,7 +26,13 @@ std::shared_ptr<spdlog::logger> make_logger(const RuntimeOptions& options) {
 }
 
 core::BusOptions bus_options(const core::RuntimeSection& runtime) {
-    return {runtime.threads, runtime.shards, runtime.shard_capacity};
+    return {runtime.threads, runtime.shards, runtime.shard_capacity, runtime.slow_delivery};
+}
+
+std::string joined(const std::vector<std::string>& parts) {
+    std::string out;
+    for (const auto& part : parts) out += (out.empty() ? "" : "; ") + part;
+    return out;
 }
 
 }  // namespace
@@ -36,10 +42,14 @@ Runtime::Impl::Impl(core::RuntimeConfig config_in, RuntimeOptions options, std::
     : config(std::move(config_in)), clock(std::move(clock_in)), logger(make_logger(options)) {
     bus = std::make_unique<core::Bus>(catalogue, *clock, bus_options(config.runtime), logger);
     try {
-        store = core::open_store(config.store, bus->shard_count());
+        store = core::open_store(config.store, bus->shard_count(), core::StoreAccess::owner, logger);
     } catch (const core::StoreError& e) {
-        throw Error(Error::Kind::config, config.file.string() + ": store: " + e.what());
+        throw Error(Error::Kind::store, config.file.string() + ": " + e.what());
     }
+    // With sync = "full" a delivery waits for its commit; the store says when one lands.
+    store->set_durable_listener([bus = bus.get()](std::size_t shard, std::uint64_t ticket) {
+        bus->mark_durable(shard, ticket);
+    });
     const core::TrackerOptions tracking{config.sessions.customer_inactivity_timeout};
     host = std::make_unique<core::RuntimeHost>(*bus, *store, tracking);
     if (assembly.session_stage) {
@@ -126,7 +136,16 @@ std::unique_ptr<Runtime> Runtime::from_string(std::string_view toml, const std::
 
 Runtime::Runtime(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-Runtime::~Runtime() { stop(); }
+Runtime::~Runtime() {
+    try {
+        stop();
+    } catch (const Error& e) {
+        impl_->logger->error("{}", e.what());
+    }
+    // Threads still inside a plugin need the plugin's code, the bus and the host to stay where they are: a stop that
+    // gave up leaves the runtime alive for the rest of the process rather than pulling it out from under them.
+    if (impl_->stuck) static_cast<void>(impl_.release());
+}
 
 void Runtime::add_handler(std::shared_ptr<Handler> handler) {
     if (impl_->running) throw Error(Error::Kind::plugin, "handlers can only be added before start()");
@@ -156,7 +175,13 @@ std::vector<std::string> Runtime::start() {
         throw Error(Error::Kind::plugin, e.what());
     }
     // Sessions come back before any plugin starts, so the first event after a restart meets its conversation.
-    const std::uint64_t replayed = impl.sessions ? impl.sessions->restore() : 0;
+    std::uint64_t replayed = 0;
+    try {
+        replayed = impl.sessions ? impl.sessions->restore() : 0;
+    } catch (const core::StoreError& e) {
+        impl.bus->stop();
+        throw Error(Error::Kind::store, impl.config.file.string() + ": " + e.what());
+    }
     impl.running = true;
     if (impl.sessions) impl.sessions->arm_restored();
     if (replayed > 0) {
@@ -178,7 +203,7 @@ std::vector<std::string> Runtime::start() {
 
 PublishResult Runtime::publish(const cim::OutgoingEvent& event) {
     const cim_event_t view = event.abi();
-    return impl_->bus->publish(nullptr, core::from_abi(view));
+    return impl_->bus->publish_abi(nullptr, core::from_abi(view));
 }
 
 PublishResult Runtime::publish_json(std::string_view json) {
@@ -203,8 +228,22 @@ void Runtime::stop() {
         if (!outcome.ok) impl.logger->error("plugin '{}' failed to stop: {}", (*it)->name(), outcome.error);
     }
     impl.started.clear();
-    impl.bus->stop();
-    impl.store->flush();
+    const auto limit = impl.config.runtime.stop_timeout;
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    const core::StopReport report = impl.bus->stop(limit);
+    if (!report.finished) {
+        impl.stuck = true;
+        const std::string message = "stop gave up after " + std::to_string(limit.count()) +
+                                    " ms (runtime.stop_timeout): " + joined(report.holding);
+        impl.logger->error("{}", message);
+        throw Error(Error::Kind::stuck, message);
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (!impl.store->flush(std::max(left, std::chrono::milliseconds(0)))) {
+        const std::string message = "accepted events could not be written before stop: " + impl.store->health().failure;
+        impl.logger->error("{}", message);
+        throw Error(Error::Kind::store, message);
+    }
     const auto m = impl.bus->metrics();
     impl.logger->info("stopped: {} events accepted, {} deliveries, {} failed", m.accepted, m.deliveries,
                       m.delivery_failures);
@@ -216,12 +255,14 @@ std::vector<PluginInfo> Runtime::plugins() const {
         const core::Manifest& m = instance->manifest();
         out.push_back({m.name, m.version, m.description, instance->library().abi_version().to_string(),
                        instance->library().path().string(), m.publishes, m.consumes, m.config_schema_json,
-                       instance->counters().delivered.load(), instance->counters().failed.load()});
+                       instance->counters().delivered.load(), instance->counters().failed.load(),
+                       instance->counters().slow.load()});
     }
     for (const auto& handler : impl_->handlers) {
         const core::Manifest& m = handler->manifest();
         out.push_back({m.name, m.version, m.description, "in-process", "", m.publishes, m.consumes,
-                       m.config_schema_json, handler->counters().delivered.load(), handler->counters().failed.load()});
+                       m.config_schema_json, handler->counters().delivered.load(), handler->counters().failed.load(),
+                       handler->counters().slow.load()});
     }
     return out;
 }
@@ -244,7 +285,9 @@ std::vector<EventInfo> builtin_events() { return core::describe(core::Catalogue{
 
 Metrics Runtime::metrics() const {
     const core::BusMetrics m = impl_->bus->metrics();
-    return {m.accepted, m.busy, m.invalid, m.deliveries, m.delivery_failures, m.in_flight, m.duplicates};
+    const core::StoreHealth health = impl_->store->health();
+    return {m.accepted, m.busy, m.invalid, m.deliveries, m.delivery_failures, m.in_flight, m.duplicates,
+            m.failed,   m.slow_deliveries, health.writable, health.failure};
 }
 
 }  // namespace cim::runtime

@@ -14,7 +14,7 @@ public:
     RuntimeHost(Bus& bus, Store& store, TrackerOptions options) : bus_(bus), store_(store), options_(options) {}
 
     PublishResult publish(const Endpoint* publisher, Event event) override {
-        return bus_.publish(publisher, std::move(event));
+        return bus_.publish_abi(publisher, std::move(event));  // plugins and handlers publish through the C ABI
     }
     bool schedule_timer(Endpoint& owner, std::uint64_t delay_ms, std::uint64_t token) override {
         return bus_.schedule_timer(owner, delay_ms, token);

@@ -43,14 +43,17 @@ public:
     core::Catalogue catalogue;
     std::unique_ptr<core::Clock> clock;
     std::shared_ptr<spdlog::logger> logger;
-    std::unique_ptr<core::Store> store;
     std::unique_ptr<core::Bus> bus;
+    // After the bus: destroyed before it, so the store's writer (which tells the bus of every commit) is joined
+    // while the bus still exists.
+    std::unique_ptr<core::Store> store;
     std::unique_ptr<core::RuntimeHost> host;  ///< what plugins and handlers reach through cim_host_t
     std::vector<std::unique_ptr<core::PluginInstance>> instances;
     std::vector<std::unique_ptr<core::HandlerEndpoint>> handlers;
     std::unique_ptr<core::SessionStage> sessions;
     std::vector<core::PluginInstance*> started;  ///< in start order, for stopping in reverse
     bool running = false;
+    bool stuck = false;  ///< a stop gave up: threads may still run inside plugins, so nothing may be destroyed
 
 private:
     void load_plugin(core::PluginSection& section);

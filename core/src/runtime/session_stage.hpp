@@ -49,6 +49,8 @@ private:
     // Tracks and journals `event`, queues it, then does the same for everything it derived.
     std::uint64_t admit_tracked(std::size_t shard, Event event, const Endpoint* publisher, Admission& admission,
                                 const Applied& applied);
+    // Applies what the tracker derived from unit.front() (and what that derives in turn), appending it to `unit`.
+    void derive(std::size_t shard, std::vector<Event>& unit, const Applied& applied);
     void arm(std::size_t shard, std::int64_t deadline_ms);
     void on_expiry_timer(std::size_t shard);
 

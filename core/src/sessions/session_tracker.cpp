@@ -45,6 +45,12 @@ ParticipantRole role_in(const nlohmann::json& data, ParticipantRole fallback) {
     return role;
 }
 
+// Ids reach the tracker validated as UTF-8 (wire reader, ABI check), but a journal written before that check may
+// hold anything: an invalid byte becomes U+FFFD here rather than an exception on a timer thread.
+std::string dump_lenient(const nlohmann::json& value) {
+    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 Emitter system_emitter() { return {"cimrt", EmitterType::system, "session-tracker"}; }
 
 // The header every event the tracker emits on the runtime's behalf shares; `id` stays empty for the runtime to stamp.
@@ -67,7 +73,7 @@ Event session_event(const char* name, const Conversation& c, const ChannelSessio
     e.channel_session_id = s.id;
     ChannelSession then = s;
     then.state = after;
-    e.data = channel_session_json(then).dump();
+    e.data = dump_lenient(channel_session_json(then));
     return e;
 }
 
@@ -101,7 +107,7 @@ void start_session(Conversation& c, const Event& event) {
     s->state = ChannelSessionState::started;
     s->on_hold = false;
     s->interactive = is_interactive(payload(event));
-    s->last_customer_activity_ms = event.timestamp_ms;
+    s->last_customer_activity_ms = std::max(s->last_customer_activity_ms, event.timestamp_ms);
 }
 
 void end_session(Conversation& c, const Event& event, ChannelSessionState how) {
@@ -138,13 +144,21 @@ void note_customer_activity(Conversation& c, const Event& event) {
         // Without a session id the customer is present on every chat session of the conversation; calls do not
         // expire on inactivity, so their clock needs no refresh.
         const bool refresh = event.channel_session_id.empty() ? !s.interactive : s.id == event.channel_session_id;
-        if (refresh) s.last_customer_activity_ms = event.timestamp_ms;
+        // Only forward: a late event (stamped before the last one seen) must not rewind the expiry clock.
+        if (refresh) s.last_customer_activity_ms = std::max(s.last_customer_activity_ms, event.timestamp_ms);
     }
 }
 
 }  // namespace
 
 SessionTracker::SessionTracker(TrackerOptions options) : options_(options) {}
+
+bool SessionTracker::has_seen(const Event& event) const {
+    const std::uint64_t id_hash = event_id_hash(event.id);
+    if (event.conversation_id.empty()) return contains(seen_without_conversation_, id_hash);
+    const auto it = conversations_.find(event.conversation_id);
+    return it != conversations_.end() && contains(it->second.seen_event_ids, id_hash);
+}
 
 Applied SessionTracker::apply(const Event& event) {
     Applied out;
@@ -209,7 +223,7 @@ Applied SessionTracker::apply(const Event& event) {
     if (c.state != before) {
         Event changed = system_event("TOPIC_STATE_CHANGED", c, event.timestamp_ms);
         changed.data =
-            nlohmann::json{{"from", to_string(before)}, {"to", to_string(c.state)}, {"reason", event.name}}.dump();
+            dump_lenient(nlohmann::json{{"from", to_string(before)}, {"to", to_string(c.state)}, {"reason", event.name}});
         out.derived.push_back(std::move(changed));
     }
     return out;

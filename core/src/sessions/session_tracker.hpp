@@ -47,6 +47,9 @@ public:
     /// recognised per conversation: an id is a duplicate when the same conversation has applied it before.
     Applied apply(const Event& event);
 
+    /// Whether apply() would call `event` a duplicate. Changes nothing. O(log ids of its conversation).
+    bool has_seen(const Event& event) const;
+
     /// CHANNEL_SESSION_EXPIRED events for every open non-interactive session whose customer has been inactive for the
     /// timeout at `now_ms` (header complete but id; timestamp = now_ms; data = the ChannelSession as JSON). The caller
     /// publishes them through the normal path, which applies them.

@@ -17,12 +17,15 @@ MemoryStore::MemoryStore(std::size_t partitions) {
     }
 }
 
-std::uint64_t MemoryStore::append(std::size_t partition, const Event& event) {
+std::uint64_t MemoryStore::append(std::size_t partition, const std::vector<Event>& unit) {
     Partition& p = *partitions_[partition % partitions_.size()];
     std::lock_guard lock(p.mutex);
-    const std::uint64_t sequence = next_sequence_.fetch_add(1, std::memory_order_relaxed);
-    p.journal.emplace_back(sequence, event);
-    return sequence;
+    for (const Event& event : unit) {
+        const std::uint64_t sequence = next_sequence_.fetch_add(1, std::memory_order_relaxed);
+        p.journal.emplace_back(sequence, event);
+        p.journal.back().second.journal_seq = static_cast<std::int64_t>(sequence);
+    }
+    return 0;  // durable at once: nothing to wait for
 }
 
 void MemoryStore::read_journal(const JournalFilter& filter, const std::function<void(const Event&)>& visit) {

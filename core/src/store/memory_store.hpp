@@ -14,10 +14,14 @@ class MemoryStore final : public Store {
 public:
     explicit MemoryStore(std::size_t partitions);
 
-    std::uint64_t append(std::size_t partition, const Event& event) override;
+    std::uint64_t append(std::size_t partition, const std::vector<Event>& unit) override;
+    std::uint64_t last_ticket(std::size_t) override { return 0; }
     void wait_durable(std::size_t, std::uint64_t) override {}
     bool acknowledge_after_durable() const override { return false; }
-    void flush() override {}
+    bool accepting() const override { return true; }
+    StoreHealth health() const override { return {}; }
+    void set_durable_listener(DurableListener) override {}  // nothing is ever waited for
+    bool flush(std::chrono::milliseconds) override { return true; }
     void read_journal(const JournalFilter& filter, const std::function<void(const Event&)>& visit) override;
     std::uint64_t journal_size() override;
 

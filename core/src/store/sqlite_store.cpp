@@ -1,6 +1,8 @@
 #include "store/sqlite_store.hpp"
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -34,32 +36,42 @@ CREATE INDEX IF NOT EXISTS journal_by_conversation ON journal (conversation_id, 
 constexpr const char* columns = "id, name, type, timestamp, conversation_id, channel_session_id, customer_id, "
                                 "emitter_id, emitter_type, emitter_name, refers_to, data";
 
-// Owns a prepared statement for the length of a scope.
+// Owns a prepared statement for the length of a scope. Errors carry SQLite's reason only; the public methods name
+// the file once.
 struct Statement {
     sqlite3_stmt* handle = nullptr;
-    Statement(sqlite3* db, const std::string& sql, const std::filesystem::path& path) {
-        if (sqlite3_prepare_v2(db, sql.c_str(), -1, &handle, nullptr) != SQLITE_OK) {
-            throw StoreError("store " + path.string() + ": " + sqlite3_errmsg(db));
-        }
+    Statement(sqlite3* db, const std::string& sql) {
+        if (sqlite3_prepare_v2(db, sql.c_str(), -1, &handle, nullptr) != SQLITE_OK) throw StoreError(sqlite3_errmsg(db));
     }
     ~Statement() { sqlite3_finalize(handle); }
     Statement(const Statement&) = delete;
     Statement& operator=(const Statement&) = delete;
 };
 
-void exec(sqlite3* db, const char* sql, const std::filesystem::path& path) {
+void exec(sqlite3* db, const char* sql) {
     char* error = nullptr;
     if (sqlite3_exec(db, sql, nullptr, nullptr, &error) != SQLITE_OK) {
         std::string message = error != nullptr ? error : sqlite3_errmsg(db);
         sqlite3_free(error);
-        throw StoreError("store " + path.string() + ": " + message);
+        throw StoreError(message);
     }
+}
+
+// What to do about a database SQLite cannot read, said where it is found (open or restore alike).
+std::string explain(sqlite3* db) {
+    const int code = sqlite3_errcode(db);
+    std::string reason = sqlite3_errmsg(db);
+    if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT) {
+        reason += " — it is not a cimrt journal, or it is damaged; move it aside (the runtime then starts a new, "
+                  "empty journal) or put a backup in its place";
+    }
+    return reason;
 }
 
 sqlite3* open_database(const std::filesystem::path& path, int flags) {
     sqlite3* db = nullptr;
     if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
-        std::string message = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+        std::string message = db != nullptr ? explain(db) : "out of memory";
         sqlite3_close(db);
         throw StoreError("store " + path.string() + ": cannot open: " + message);
     }
@@ -76,11 +88,34 @@ std::string column_text(sqlite3_stmt* stmt, int index) {
     return text != nullptr ? std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, index))) : std::string();
 }
 
+// Takes the owner's lock on the database file itself: flock locks the inode, so every path to it (a symlink, a hard
+// link, another spelling) meets the same lock. Independent of SQLite's own POSIX locks on Linux; the fd stays open
+// until after sqlite3_close, so closing it cannot drop SQLite's locks either.
+int lock_database(const std::filesystem::path& path) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);  // customers' messages: owner only
+    if (fd < 0) {
+        throw StoreError("store " + path.string() + ": cannot open for writing: " + std::strerror(errno));
+    }
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        const int error = errno;
+        ::close(fd);
+        if (error == EWOULDBLOCK) {
+            throw StoreError("store " + path.string() + " is owned by another running cimrt (the file is locked); stop "
+                             "it first, or read with `cimrt inspect` / `cimrt journal`");
+        }
+        throw StoreError("store " + path.string() + ": cannot lock: " + std::strerror(error));
+    }
+    return fd;
+}
+
+constexpr auto first_retry = std::chrono::milliseconds(10);
+constexpr auto last_retry = std::chrono::seconds(1);
+
 }  // namespace
 
 SqliteStore::SqliteStore(const std::filesystem::path& path, const std::string& sync, std::size_t partitions,
-                         StoreAccess access)
-    : path_(path), sync_(sync) {
+                         StoreAccess access, std::size_t max_backlog, std::shared_ptr<spdlog::logger> logger)
+    : path_(path), sync_(sync), max_backlog_(std::max<std::size_t>(max_backlog, 1)), logger_(std::move(logger)) {
     if (sync_ != "off" && sync_ != "normal" && sync_ != "full") {
         throw StoreError("store " + path.string() + ": sync must be \"off\", \"normal\" or \"full\", not \"" + sync + "\"");
     }
@@ -91,19 +126,18 @@ SqliteStore::SqliteStore(const std::filesystem::path& path, const std::string& s
 
     std::error_code ec;
     if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
-    const std::string lock_path = path.string() + ".lock";
-    lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (lock_fd_ < 0 || ::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-        if (lock_fd_ >= 0) ::close(lock_fd_);
-        throw StoreError("store " + path.string() + " is owned by another running cimrt (" + lock_path +
-                         " is locked); stop it first, or read with `cimrt inspect` / `cimrt journal`");
-    }
-    db_ = open_database(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
+    lock_fd_ = lock_database(path);
     try {
-        exec(db_, "PRAGMA journal_mode=WAL", path_);
-        const std::string pragma = "PRAGMA synchronous=" + std::string(sync_ == "off" ? "OFF" : sync_ == "full" ? "FULL" : "NORMAL");
-        exec(db_, pragma.c_str(), path_);
-        exec(db_, schema_sql, path_);
+        db_ = open_database(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
+        try {
+            exec(db_, "PRAGMA journal_mode=WAL");
+            const std::string pragma =
+                "PRAGMA synchronous=" + std::string(sync_ == "off" ? "OFF" : sync_ == "full" ? "FULL" : "NORMAL");
+            exec(db_, pragma.c_str());
+            exec(db_, schema_sql);
+        } catch (const StoreError&) {
+            throw StoreError("store " + path_.string() + ": cannot open: " + explain(db_));
+        }
     } catch (...) {
         sqlite3_close(db_);
         ::close(lock_fd_);
@@ -123,73 +157,129 @@ SqliteStore::~SqliteStore() {
     if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
-std::uint64_t SqliteStore::append(std::size_t partition, const Event& event) {
+std::uint64_t SqliteStore::append(std::size_t partition, const std::vector<Event>& unit) {
     if (db_ == nullptr) throw StoreError("store " + path_.string() + " is open read-only");
     Partition& p = *partitions_[partition % partitions_.size()];
     std::uint64_t ticket = 0;
     {
-        std::lock_guard lock(p.mutex);
-        p.pending.push_back(event);
+        std::lock_guard lock(p.mutex);  // the whole unit under one lock: the writer takes all of it or none
+        p.pending.insert(p.pending.end(), unit.begin(), unit.end());
         ticket = ++p.appended;
     }
-    if (pending_count_.fetch_add(1, std::memory_order_acq_rel) == 0) wake_.notify_one();
+    if (backlog_.fetch_add(unit.size(), std::memory_order_acq_rel) == 0) wake_.notify_one();
     return ticket;
+}
+
+std::uint64_t SqliteStore::last_ticket(std::size_t partition) {
+    Partition& p = *partitions_[partition % partitions_.size()];
+    std::lock_guard lock(p.mutex);
+    return p.appended;
 }
 
 void SqliteStore::wait_durable(std::size_t partition, std::uint64_t ticket) {
     Partition& p = *partitions_[partition % partitions_.size()];
     std::unique_lock lock(p.mutex);
-    p.durable_changed.wait(lock, [&] { return p.durable >= ticket || failed_.load(); });
-    if (p.durable < ticket) throw StoreError("store " + path_.string() + ": " + failure_);
+    if (p.durable >= ticket) return;
+    // A waiter learns of a failure that happens while it waits, or of one already going on: either way its events
+    // are not on disk now, and the publisher must hear so rather than wait for a disk that may stay full.
+    const std::uint64_t failures_before = failures_.load();
+    if (!failing_) {
+        p.durable_changed.wait(lock, [&] { return p.durable >= ticket || failures_.load() != failures_before; });
+        if (p.durable >= ticket) return;
+    }
+    throw StoreError(health().failure + " (the event is kept and written when the store recovers; a retry with the "
+                                        "same id is safe)");
 }
 
-void SqliteStore::flush() {
-    for (std::size_t i = 0; i < partitions_.size(); ++i) {
-        std::uint64_t ticket = 0;
-        {
-            std::lock_guard lock(partitions_[i]->mutex);
-            ticket = partitions_[i]->appended;
-        }
-        if (pending_count_.load() > 0) wake_.notify_one();
-        wait_durable(i, ticket);
+bool SqliteStore::accepting() const {
+    return !failing_.load(std::memory_order_relaxed) && backlog_.load(std::memory_order_relaxed) < max_backlog_;
+}
+
+StoreHealth SqliteStore::health() const {
+    std::lock_guard lock(failure_mutex_);
+    if (!failing_) return {};
+    return {false, failure_};
+}
+
+bool SqliteStore::flush(std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    for (const auto& partition : partitions_) {
+        Partition& p = *partition;
+        wake_.notify_one();
+        std::unique_lock lock(p.mutex);
+        const std::uint64_t ticket = p.appended;
+        if (!p.durable_changed.wait_until(lock, deadline, [&] { return p.durable >= ticket; })) return false;
     }
+    return true;
 }
 
 void SqliteStore::write_loop() {
+    Batch batch;  // survives a failed commit: the retry writes the same events
+    auto retry_in = first_retry;
     for (;;) {
-        const bool wrote = !failed_ && write_pending();
-        if (wrote) continue;
-        if (stopping_) {
-            if (!failed_ && pending_count_.load() > 0) continue;  // drain before leaving
-            return;
+        if (batch.size == 0) take_pending(batch);
+        if (batch.size > 0) {
+            try {
+                commit(batch);
+            } catch (const StoreError& e) {
+                mark_failing(e.what());
+                if (stopping_) {
+                    if (logger_) {
+                        logger_->error("store {}: giving up at stop: {} accepted event(s) were not written",
+                                       path_.string(), backlog_.load());
+                    }
+                    return;
+                }
+                // Back off while the disk stays full: an idle writer must not spin, and the failure is logged once.
+                std::unique_lock lock(wake_mutex_);
+                wake_.wait_for(lock, retry_in, [&] { return stopping_.load(); });
+                retry_in = std::min<std::chrono::milliseconds>(retry_in * 2, last_retry);
+                continue;
+            }
+            for (std::size_t i = 0; i < partitions_.size(); ++i) {
+                if (batch.tickets[i] == 0) continue;
+                Partition& p = *partitions_[i];
+                {
+                    std::lock_guard lock(p.mutex);
+                    p.durable = batch.tickets[i];
+                }
+                p.durable_changed.notify_all();
+                if (listener_) listener_(i, batch.tickets[i]);
+            }
+            backlog_.fetch_sub(batch.size, std::memory_order_acq_rel);
+            batch = Batch{};
+            if (failing_) mark_recovered();
+            retry_in = first_retry;
+            continue;
         }
+        if (stopping_) return;  // nothing pending: drained
         // The timeout bounds the latency of a wake-up lost between an append's notify and this wait.
         std::unique_lock lock(wake_mutex_);
-        wake_.wait_for(lock, std::chrono::milliseconds(2), [&] { return pending_count_.load() > 0 || stopping_.load(); });
+        wake_.wait_for(lock, std::chrono::milliseconds(2), [&] { return backlog_.load() > 0 || stopping_.load(); });
     }
 }
 
-bool SqliteStore::write_pending() {
-    // Take every partition's pending events; their tickets become durable together with this transaction.
-    std::vector<std::vector<Event>> batches(partitions_.size());
-    std::vector<std::uint64_t> tickets(partitions_.size(), 0);
-    std::size_t total = 0;
+void SqliteStore::take_pending(Batch& batch) {
+    // Every partition's pending events; their tickets become durable together with this transaction.
+    batch.events.assign(partitions_.size(), {});
+    batch.tickets.assign(partitions_.size(), 0);
+    batch.size = 0;
     for (std::size_t i = 0; i < partitions_.size(); ++i) {
         Partition& p = *partitions_[i];
         std::lock_guard lock(p.mutex);
         if (p.pending.empty()) continue;
-        batches[i].swap(p.pending);
-        tickets[i] = p.appended;
-        total += batches[i].size();
+        batch.events[i].swap(p.pending);
+        batch.tickets[i] = p.appended;
+        batch.size += batch.events[i].size();
     }
-    if (total == 0) return false;
-    pending_count_.fetch_sub(total, std::memory_order_acq_rel);
+}
 
+void SqliteStore::commit(const Batch& batch) {
     try {
-        exec(db_, "BEGIN", path_);
-        Statement insert(db_, std::string("INSERT INTO journal (") + columns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", path_);
-        for (const auto& batch : batches) {
-            for (const Event& e : batch) {
+        exec(db_, "BEGIN");
+        Statement insert(db_, std::string("INSERT INTO journal (") + columns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+        for (const auto& events : batch.events) {
+            for (const Event& e : events) {
                 sqlite3_stmt* s = insert.handle;
                 bind_text(s, 1, e.id);
                 bind_text(s, 2, e.name);
@@ -203,61 +293,83 @@ bool SqliteStore::write_pending() {
                 bind_text(s, 10, e.emitter.name);
                 bind_text(s, 11, e.refers_to);
                 bind_text(s, 12, e.data);
-                if (sqlite3_step(s) != SQLITE_DONE) throw StoreError(std::string("insert: ") + sqlite3_errmsg(db_));
+                if (sqlite3_step(s) != SQLITE_DONE) throw StoreError(sqlite3_errmsg(db_));
                 sqlite3_reset(s);
             }
         }
-        exec(db_, "COMMIT", path_);  // with synchronous=FULL this fsyncs the WAL: the durability point
-    } catch (const std::exception& e) {
+        exec(db_, "COMMIT");  // with synchronous=FULL this fsyncs the WAL: the durability point
+    } catch (const StoreError&) {
+        // SQLite may have rolled back already (SQLITE_FULL does); a second rollback is harmless.
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-        // A store that cannot write must not pretend: every waiting and future publisher learns why.
-        failure_ = e.what();
-        failed_ = true;
+        throw;
     }
-    for (std::size_t i = 0; i < partitions_.size(); ++i) {
-        if (tickets[i] == 0) continue;
-        Partition& p = *partitions_[i];
-        {
-            std::lock_guard lock(p.mutex);
-            if (!failed_) p.durable = tickets[i];
-        }
-        p.durable_changed.notify_all();
+}
+
+void SqliteStore::mark_failing(const std::string& reason) {
+    bool first = false;
+    {
+        std::lock_guard lock(failure_mutex_);
+        failure_ = "store " + path_.string() + ": cannot write: " + reason;
+        first = !failing_.exchange(true);
     }
-    return true;
+    failures_.fetch_add(1);
+    // Wake every waiter: its events are not on disk, and it must answer now (wait_durable checks the count).
+    for (const auto& p : partitions_) {
+        std::lock_guard lock(p->mutex);
+        p->durable_changed.notify_all();
+    }
+    if (first && logger_) {
+        logger_->error("{}; refusing new events until it can write again (retrying; {} accepted event(s) wait)",
+                       health().failure, backlog_.load());
+    }
+}
+
+void SqliteStore::mark_recovered() {
+    {
+        std::lock_guard lock(failure_mutex_);
+        failing_ = false;
+        failure_.clear();
+    }
+    if (logger_) logger_->info("store {}: writing again; accepting events", path_.string());
 }
 
 void SqliteStore::read_journal(const JournalFilter& filter, const std::function<void(const Event&)>& visit) {
     // A connection of its own: WAL lets it read while the writer writes, and it never sees a half transaction.
     sqlite3* db = open_database(path_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
     try {
-        std::string sql = std::string("SELECT ") + columns + " FROM journal WHERE 1=1";
+        std::string sql = std::string("SELECT seq, ") + columns + " FROM journal WHERE 1=1";
         if (filter.conversation_id) sql += " AND conversation_id = ?1";
         if (filter.customer_id) sql += " AND customer_id = ?2";
         if (filter.since_ms) sql += " AND timestamp >= ?3";
         sql += " ORDER BY seq";
-        Statement query(db, sql, path_);
-        if (filter.conversation_id) bind_text(query.handle, 1, *filter.conversation_id);
-        if (filter.customer_id) bind_text(query.handle, 2, *filter.customer_id);
-        if (filter.since_ms) sqlite3_bind_int64(query.handle, 3, *filter.since_ms);
         int rc = SQLITE_OK;
-        while ((rc = sqlite3_step(query.handle)) == SQLITE_ROW) {
-            sqlite3_stmt* s = query.handle;
-            Event e;
-            e.id = column_text(s, 0);
-            e.name = column_text(s, 1);
-            e.type = static_cast<EventType>(sqlite3_column_int(s, 2));
-            e.timestamp_ms = sqlite3_column_int64(s, 3);
-            e.conversation_id = column_text(s, 4);
-            e.channel_session_id = column_text(s, 5);
-            e.customer_id = column_text(s, 6);
-            e.emitter.id = column_text(s, 7);
-            e.emitter.type = static_cast<EmitterType>(sqlite3_column_int(s, 8));
-            e.emitter.name = column_text(s, 9);
-            e.refers_to = column_text(s, 10);
-            e.data = column_text(s, 11);
-            visit(e);
+        try {
+            Statement query(db, sql);
+            if (filter.conversation_id) bind_text(query.handle, 1, *filter.conversation_id);
+            if (filter.customer_id) bind_text(query.handle, 2, *filter.customer_id);
+            if (filter.since_ms) sqlite3_bind_int64(query.handle, 3, *filter.since_ms);
+            while ((rc = sqlite3_step(query.handle)) == SQLITE_ROW) {
+                sqlite3_stmt* s = query.handle;
+                Event e;
+                e.journal_seq = sqlite3_column_int64(s, 0);
+                e.id = column_text(s, 1);
+                e.name = column_text(s, 2);
+                e.type = static_cast<EventType>(sqlite3_column_int(s, 3));
+                e.timestamp_ms = sqlite3_column_int64(s, 4);
+                e.conversation_id = column_text(s, 5);
+                e.channel_session_id = column_text(s, 6);
+                e.customer_id = column_text(s, 7);
+                e.emitter.id = column_text(s, 8);
+                e.emitter.type = static_cast<EmitterType>(sqlite3_column_int(s, 9));
+                e.emitter.name = column_text(s, 10);
+                e.refers_to = column_text(s, 11);
+                e.data = column_text(s, 12);
+                visit(e);
+            }
+        } catch (const StoreError&) {
+            rc = SQLITE_ERROR;  // the statement could not be prepared: reported with SQLite's explanation below
         }
-        if (rc != SQLITE_DONE) throw StoreError("store " + path_.string() + ": read: " + sqlite3_errmsg(db));
+        if (rc != SQLITE_DONE) throw StoreError("store " + path_.string() + ": cannot read: " + explain(db));
     } catch (...) {
         sqlite3_close(db);
         throw;
@@ -271,9 +383,13 @@ std::uint64_t SqliteStore::journal_size() {
     return n;
 }
 
-std::unique_ptr<Store> open_store(const StoreSection& section, std::size_t partitions, StoreAccess access) {
+std::unique_ptr<Store> open_store(const StoreSection& section, std::size_t partitions, StoreAccess access,
+                                  std::shared_ptr<spdlog::logger> logger) {
     if (section.kind == "memory") return std::make_unique<MemoryStore>(partitions);
-    if (section.kind == "sqlite") return std::make_unique<SqliteStore>(section.path, section.sync, partitions, access);
+    if (section.kind == "sqlite") {
+        return std::make_unique<SqliteStore>(section.path, section.sync, partitions, access, section.max_backlog,
+                                             std::move(logger));
+    }
     throw StoreError("unknown store kind '" + section.kind + "'");
 }
 

@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include <spdlog/logger.h>
+
 #include "store/store.hpp"
 
 struct sqlite3;
@@ -18,17 +20,24 @@ namespace cim::core {
 
 class SqliteStore final : public Store {
 public:
-    /// Opens (creating) the database at `path`; `sync` is "off", "normal" or "full". As owner it takes an exclusive
-    /// lock on "<path>.lock" for its lifetime, so a second runtime on the same journal is refused instead of silently
-    /// diverging; read-only, it takes none and never writes. Throws StoreError.
-    SqliteStore(const std::filesystem::path& path, const std::string& sync, std::size_t partitions, StoreAccess access);
-    /// Writes out what is pending and closes.
+    /// Opens (creating, mode 0600: the journal holds customers' messages) the database at `path`; `sync` is "off",
+    /// "normal" or "full"; at most `max_backlog` events wait for the writer before appends are refused. As owner it
+    /// takes an exclusive lock on the database file itself for its lifetime (so a symlink or hard link to the same
+    /// file is refused too), and a second runtime on the same journal is refused instead of silently diverging;
+    /// read-only, it takes none and never writes. Throws StoreError.
+    SqliteStore(const std::filesystem::path& path, const std::string& sync, std::size_t partitions, StoreAccess access,
+                std::size_t max_backlog = 1024, std::shared_ptr<spdlog::logger> logger = nullptr);
+    /// Writes out what is pending (unless the store is failing) and closes.
     ~SqliteStore() override;
 
-    std::uint64_t append(std::size_t partition, const Event& event) override;
+    std::uint64_t append(std::size_t partition, const std::vector<Event>& unit) override;
+    std::uint64_t last_ticket(std::size_t partition) override;
     void wait_durable(std::size_t partition, std::uint64_t ticket) override;
     bool acknowledge_after_durable() const override { return sync_ == "full"; }
-    void flush() override;
+    bool accepting() const override;
+    StoreHealth health() const override;
+    void set_durable_listener(DurableListener listener) override { listener_ = std::move(listener); }
+    bool flush(std::chrono::milliseconds limit) override;
     void read_journal(const JournalFilter& filter, const std::function<void(const Event&)>& visit) override;
     std::uint64_t journal_size() override;
 
@@ -37,25 +46,42 @@ private:
         std::mutex mutex;
         std::condition_variable durable_changed;
         std::vector<Event> pending;
+        std::vector<std::uint64_t> pending_tickets;  // the ticket of each pending event's unit
         std::uint64_t appended = 0;  // tickets handed out
         std::uint64_t durable = 0;   // tickets written (and synced as configured)
+        std::uint64_t failures_seen = 0;  // the store's failure count when waiters last learned of one
+    };
+    // What the writer took from the partitions and commits in one transaction; kept across a failed attempt, so a
+    // retry writes exactly the same events in the same order.
+    struct Batch {
+        std::vector<std::vector<Event>> events;  // by partition
+        std::vector<std::uint64_t> tickets;      // by partition: the last ticket the batch makes durable
+        std::size_t size = 0;
     };
 
     void write_loop();
-    bool write_pending();  // one batch; false when nothing was pending
+    void take_pending(Batch& batch);
+    void commit(const Batch& batch);  // throws StoreError
+    void mark_failing(const std::string& reason);
+    void mark_recovered();
 
     std::filesystem::path path_;
     std::string sync_;
-    int lock_fd_ = -1;  // the owner's flock on "<path>.lock"; released by close
+    std::size_t max_backlog_;
+    std::shared_ptr<spdlog::logger> logger_;
+    int lock_fd_ = -1;  // an fd on the database file holding the owner's flock; released by close
     sqlite3* db_ = nullptr;  // the writer thread's connection
     std::vector<std::unique_ptr<Partition>> partitions_;
+    DurableListener listener_;
 
-    std::atomic<std::uint64_t> pending_count_{0};
+    std::atomic<std::uint64_t> backlog_{0};  // appended, not yet committed (taken or not): bounded by max_backlog_
     std::mutex wake_mutex_;
     std::condition_variable wake_;
     std::atomic<bool> stopping_{false};
-    std::string failure_;  // set once by the writer when a write fails; guarded by each partition's mutex on read
-    std::atomic<bool> failed_{false};
+    std::atomic<bool> failing_{false};
+    std::atomic<std::uint64_t> failures_{0};  // how many commits have failed, ever
+    mutable std::mutex failure_mutex_;
+    std::string failure_;  // the latest failure's reason; guarded by failure_mutex_
     std::thread writer_;
 };
 

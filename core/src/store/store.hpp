@@ -6,11 +6,15 @@
 // Appends are buffered per partition, so publishers of different conversations never contend on one lock.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include <spdlog/logger.h>
 
 #include "config/runtime_config.hpp"
 #include "event/event.hpp"
@@ -29,24 +33,47 @@ struct StoreError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+/// Called on the store's writer thread when partition `partition` is durable up to `ticket` (see Store::append).
+using DurableListener = std::function<void(std::size_t partition, std::uint64_t ticket)>;
+
+/// Whether a store takes more appends right now, and why not.
+struct StoreHealth {
+    bool writable = true;  ///< false while writes fail (a full disk, an I/O error): publishing is refused
+    std::string failure;   ///< why, naming the file and the store's reason; empty when writable
+};
+
 class Store {
 public:
     virtual ~Store() = default;
 
-    /// Appends `event` to partition `partition`'s journal. Events of one partition must be appended in their accepted
-    /// order (the caller holds the partition's lock); they are journaled in that order. Returns a ticket for
-    /// wait_durable. Thread-safe across partitions.
-    virtual std::uint64_t append(std::size_t partition, const Event& event) = 0;
+    /// Appends `unit` — an accepted event and everything the runtime derived from it — to partition `partition`'s
+    /// journal, to be committed together, never split between commits. Units of one partition must be appended in
+    /// their accepted order (the caller holds the partition's lock). Returns the unit's ticket: tickets of a
+    /// partition grow by one per unit. Thread-safe across partitions. Costs a copy of the events into the writer's
+    /// buffer; never touches the disk on the caller's thread.
+    virtual std::uint64_t append(std::size_t partition, const std::vector<Event>& unit) = 0;
+    /// The last ticket handed out for `partition` (0 before the first append): waiting for it waits for everything
+    /// appended so far, which is what a duplicate of an event still in flight waits for.
+    virtual std::uint64_t last_ticket(std::size_t partition) = 0;
     /// Blocks until partition `partition`'s entries up to `ticket` are as durable as the configured sync level
     /// promises ("full": on disk, surviving SIGKILL and power loss as far as fsync does). Throws StoreError when the
-    /// write failed.
+    /// store is failing before they are: the entries are kept and written once the store recovers (in doubt, not
+    /// lost), so the publisher may retry with the same event id.
     virtual void wait_durable(std::size_t partition, std::uint64_t ticket) = 0;
-    /// Whether publish must wait_durable before returning success (sync = "full").
+    /// Whether publish must wait_durable before returning success (sync = "full"), and delivery wait for it too.
     virtual bool acknowledge_after_durable() const = 0;
-    /// Writes out everything appended so far and waits for it.
-    virtual void flush() = 0;
+    /// Whether the store takes appends: false while writes fail, or while the backlog of appended but uncommitted
+    /// events is at its bound (back-pressure; `health.writable` stays true then). Cheap (atomics), for every publish.
+    virtual bool accepting() const = 0;
+    /// The store's state, for refusals, logs and readiness.
+    virtual StoreHealth health() const = 0;
+    /// Installs the listener told of every commit. Before the first append.
+    virtual void set_durable_listener(DurableListener listener) = 0;
+    /// Writes out everything appended so far and waits at most `limit` for it. Returns false when something is still
+    /// unwritten at the limit (the store is failing): the caller reports it.
+    virtual bool flush(std::chrono::milliseconds limit = std::chrono::hours(24)) = 0;
     /// Calls `visit` for every journaled event matching `filter`, in journal order (per conversation, the accepted
-    /// order). Sees everything appended before the call once flushed.
+    /// order), with Event::journal_seq set. Sees everything appended before the call once flushed.
     virtual void read_journal(const JournalFilter& filter, const std::function<void(const Event&)>& visit) = 0;
     /// Number of journaled events.
     virtual std::uint64_t journal_size() = 0;
@@ -59,8 +86,10 @@ enum class StoreAccess {
 };
 
 /// Opens the store `section` describes: "memory", or "sqlite" at section.path (folders created as needed).
-/// `partitions` is the number of shards that will append. Throws StoreError, e.g. when another runtime owns it.
+/// `partitions` is the number of shards that will append; `logger` (may be null) hears of failures and recoveries,
+/// once per transition. Throws StoreError, e.g. when another runtime owns it.
 std::unique_ptr<Store> open_store(const StoreSection& section, std::size_t partitions,
-                                  StoreAccess access = StoreAccess::owner);
+                                  StoreAccess access = StoreAccess::owner,
+                                  std::shared_ptr<spdlog::logger> logger = nullptr);
 
 }  // namespace cim::core

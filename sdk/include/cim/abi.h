@@ -340,8 +340,18 @@ typedef struct cim_plugin_t {
     /**
      * on_event — an event the manifest consumes.
      * Caller: a worker thread; see the threading note above. Required: yes when `consumes_count` > 0.
+     * What it may do: publish (also into the same conversation), schedule timers, query the host, log. What it must
+     *   not do: block. A worker delivers one event at a time, and the conversations of its shard wait behind it: a
+     *   call running longer than the runtime's `slow_delivery` (default 5 s) is logged with the plugin, the event and
+     *   the time so far, and counted; at stop, one still running after `stop_timeout` (default 10 s) makes the stop
+     *   give up naming it (the process then exits non-zero). Slow work (a remote call) belongs on the plugin's own
+     *   thread, publishing its result when done. A publish from here that answers CIM_BUSY must not be retried in a
+     *   loop inside on_event: the shard it waits for may be this worker's own.
      * @return CIM_OK, or an error code: that delivery alone is counted as failed and logged with the plugin's name,
      *   the event id and `last_error`; every other delivery goes on.
+     * With sync = "full", an event is delivered only once it is on disk. Events replayed from a journal
+     *   (`cimrt journal --json | cimrt publish`) are never delivered: replay restores the record, it does not re-run
+     *   the plugins.
      * OWNERSHIP: `event` and its views are borrowed for the call.
      * Since 1.0.
      */

@@ -38,6 +38,7 @@ struct PluginInfo {
     std::string config_schema_json;          ///< empty = takes no options
     std::uint64_t delivered = 0;             ///< successful deliveries so far
     std::uint64_t failed = 0;                ///< failed or throwing deliveries and timers so far
+    std::uint64_t slow = 0;                  ///< deliveries and timers that ran past [runtime] slow_delivery
 };
 
 /// Runtime-wide counters (DESIGN §7: metrics are a view of these).
@@ -49,6 +50,10 @@ struct Metrics {
     std::uint64_t delivery_failures = 0;     ///< failed or throwing deliveries and timers
     std::uint64_t in_flight = 0;             ///< accepted events not yet delivered
     std::uint64_t duplicates = 0;            ///< publishes of an already applied event id (accepted, not re-applied)
+    std::uint64_t store_refused = 0;         ///< publishes refused (status failed) because the store cannot write
+    std::uint64_t slow_deliveries = 0;       ///< deliveries and timers that ran past [runtime] slow_delivery
+    bool store_writable = true;              ///< false while the store cannot write (publishing is refused meanwhile)
+    std::string store_failure;               ///< why not, naming the file and the reason; empty while writable
 };
 
 /// Options that are not the operator's business (so not in runtime.toml).
@@ -64,7 +69,7 @@ public:
     /// The same from TOML text; relative paths resolve against `base_dir`.
     static std::unique_ptr<Runtime> from_string(std::string_view toml, const std::filesystem::path& base_dir,
                                                 RuntimeOptions options = {});
-    /// Stops the runtime if it is running.
+    /// Stops the runtime if it is running; never throws (a failed stop is logged).
     ~Runtime();
 
     Runtime(const Runtime&) = delete;
@@ -84,7 +89,10 @@ public:
     PublishResult publish_json(std::string_view json);
     /// Blocks until every accepted event has been delivered. Must not be called from a handler.
     void drain();
-    /// Stops plugins' input, drains what was accepted, stops the workers. Idempotent.
+    /// Stops plugins' input, drains what was accepted, stops the workers and writes out the journal, all within
+    /// [runtime] stop_timeout. Idempotent. Throws Error kind stuck when a delivery still runs at the deadline (the
+    /// message names the plugin, the event and for how long; the runtime is then never destroyed, see Error::Kind),
+    /// or kind store when accepted events could not be written (the store's reason).
     void stop();
 
     /// The enabled plugins, then the handlers, in load order.
