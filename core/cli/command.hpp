@@ -15,6 +15,8 @@ enum ExitCode : int {
     exit_failure = 1,       ///< the command ran but something it processed was rejected (e.g. a bad event line)
     exit_config = 2,        ///< runtime.toml is wrong
     exit_plugin = 3,        ///< a plugin cannot be loaded, created, wired or started
+    exit_store = 4,         ///< the store cannot be opened or read, or accepted events could not be written at stop
+    exit_stuck = 5,         ///< stop gave up at [runtime] stop_timeout (a plugin blocks, or the store cannot write)
     exit_usage = 64,        ///< the command line itself is wrong (EX_USAGE)
 };
 

@@ -1,5 +1,7 @@
 // `cimrt publish [CONFIG] FILE.jsonl|-`: start the configured runtime, publish every line as an event, drain, stop.
-// A bad line is reported with its number and reason and skipped; the exit code is 0 only when no line was rejected.
+// A bad line is reported with its number and reason and skipped; the exit code is 0 only when no line was rejected
+// and every delivery succeeded. Lines carrying `journalSeq` (`cimrt journal --json`) are a replay: journaled and
+// tracked, delivered to no plugin.
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -101,8 +103,14 @@ void add_publish_command(CLI::App& app, int& exit) {
             }
             progress.finish(bytes, line_number);
             runtime->stop();
-            std::cerr << "published " << accepted << " event(s), rejected " << rejected << " line(s)\n";
-            return rejected == 0 ? exit_ok : exit_failure;
+            const auto metrics = runtime->metrics();
+            std::cerr << "published " << accepted << " event(s), rejected " << rejected << " line(s)";
+            if (metrics.delivery_failures > 0) {
+                // Accepted but not handled: a plugin failed on them (logged above), which a script must not miss.
+                std::cerr << ", " << metrics.delivery_failures << " delivery(ies) failed";
+            }
+            std::cerr << '\n';
+            return rejected == 0 && metrics.delivery_failures == 0 ? exit_ok : exit_failure;
         });
     });
 }
