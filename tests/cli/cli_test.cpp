@@ -696,7 +696,7 @@ TEST_CASE("run owns its SQLite store while it runs: another cimrt cannot publish
         require_running(child);
 
         const auto refused = cimrt({"publish", config, "-"}, customer_message + "\n");
-        REQUIRE_THAT(refused, ExitsWith(2));
+        REQUIRE_THAT(refused, ExitsWith(4));  // a store error, not a configuration error
         CHECK_THAT(refused.err, Catch::Contains("is owned by another running cimrt"));
         REQUIRE_THAT(cimrt({"journal", config}), ExitsWith(0));
 
@@ -789,4 +789,76 @@ TEST_CASE("inspect csat aggregates the survey results per agent and overall", "[
     REQUIRE(lines.size() >= 4);
     CHECK_THAT(lines.back(), Catch::Contains("(overall)") && Catch::Contains("4") && Catch::Contains("50.0%"));
     REQUIRE_THAT(cimrt({"inspect", config, "csat", "extra"}), ExitsWith(64));
+}
+
+TEST_CASE("a plugin that blocks in on_event is named, and stop gives up at its deadline with exit 5", "[cli][faults]") {
+    Workspace ws;
+    const std::string config = ws.write(
+        "runtime.toml", "[runtime]\nthreads = 2\nplugin_dir = \"" + fixtures +
+                            "\"\nslow_delivery = \"200ms\"\nstop_timeout = \"1s\"\n[store]\nkind = \"memory\"\n"
+                            "[plugins.sleeper]\nsleep_ms = 4000\n");
+    const auto started = std::chrono::steady_clock::now();
+    const auto result = cimrt({"publish", config, "-"}, customer_message + "\n");
+    const auto took = std::chrono::steady_clock::now() - started;
+    REQUIRE_THAT(result, ExitsWith(5));
+    // Named while it blocks (slow_delivery), then at the deadline: plugin, hook, event, and for how long.
+    CHECK_THAT(result.err, Catch::Contains("plugin 'sleeper' has been in on_event of CUSTOMER_MESSAGE"));
+    CHECK_THAT(result.err, Catch::Contains("(runtime.slow_delivery = 200 ms)"));
+    CHECK_THAT(result.err, Catch::Contains("stop gave up after 1000 ms (runtime.stop_timeout): plugin 'sleeper'"));
+    CHECK(took < 3500ms);  // the 4 s sleep is not waited for
+}
+
+TEST_CASE("publish exits 1 when a delivery failed, though every line was accepted", "[cli][faults]") {
+    Workspace ws;
+    const auto result =
+        cimrt({"publish", ws.config("[plugins.thrower]\nthrow_in = \"on_event\"\n"), "-"}, customer_message + "\n");
+    REQUIRE_THAT(result, ExitsWith(1));
+    CHECK_THAT(result.err, Catch::Contains("plugin 'thrower' failed on CUSTOMER_MESSAGE"));
+    CHECK_THAT(result.err, Catch::Contains("published 1 event(s), rejected 0 line(s), 1 delivery(ies) failed"));
+}
+
+TEST_CASE("journal --json replayed into an empty store gives the same journal and the same conversation",
+          "[cli][journal][replay]") {
+    Workspace ws;
+    // The greeter answers every customer message: a replay must not make it answer again.
+    const std::string original = ws.config("[plugins.greeter]\n", "kind = \"sqlite\"\npath = \"a.db\"", "a.toml");
+    const std::string copy = ws.config("[plugins.greeter]\n", "kind = \"sqlite\"\npath = \"b.db\"", "b.toml");
+    REQUIRE_THAT(cimrt({"publish", original, std::string(CIMRT_SOURCE_DIR) + "/examples/conversation.jsonl"}),
+                 ExitsWith(0));
+    const auto journal = cimrt({"journal", original, "--json"});
+    REQUIRE_THAT(journal, ExitsWith(0));
+    REQUIRE(count_of(journal.out, "\"name\":\"BOT_MESSAGE\"") >= 2);
+    REQUIRE(count_of(journal.out, "\"name\":\"TOPIC_STATE_CHANGED\"") >= 2);
+
+    const auto replay = cimrt({"publish", copy, "-"}, journal.out);
+    REQUIRE_THAT(replay, ExitsWith(0));
+    const auto replayed = cimrt({"journal", copy, "--json"});
+    REQUIRE_THAT(replayed, ExitsWith(0));
+    CHECK(lines_of(replayed.out) == lines_of(journal.out));  // event for event: ids, order, derived events once
+
+    const auto conversation = cimrt({"inspect", original, "conversation", "conv-1", "--json"});
+    REQUIRE_THAT(conversation, ExitsWith(0));
+    CHECK(cimrt({"inspect", copy, "conversation", "conv-1", "--json"}).out == conversation.out);
+}
+
+TEST_CASE("a damaged journal is a store error with what to do about it, and the journal is its owner's alone",
+          "[cli][faults]") {
+    Workspace ws;
+    const std::string config = ws.config("", "kind = \"sqlite\"\npath = \"journal.db\"");
+    REQUIRE_THAT(cimrt({"publish", config, "-"}, customer_message + "\n"), ExitsWith(0));
+    CHECK((std::filesystem::status(ws.path() / "journal.db").permissions() & std::filesystem::perms::all) ==
+          (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+
+    ws.write("journal.db", std::string(8192, 'x'));  // not SQLite at all
+    std::filesystem::remove(ws.path() / "journal.db-wal");
+    std::filesystem::remove(ws.path() / "journal.db-shm");
+    for (const std::vector<std::string>& command :
+         {std::vector<std::string>{"publish", config, "-"}, std::vector<std::string>{"journal", config}}) {
+        const auto result = cimrt(command, customer_message + "\n");
+        INFO(command[0]);
+        REQUIRE_THAT(result, ExitsWith(4));
+        CHECK_THAT(result.err, Catch::StartsWith("store error: ") && Catch::Contains("file is not a database") &&
+                                   Catch::Contains("move it aside"));
+        CHECK(count_of(result.err, "journal.db") == 1);  // the file is named once, not "store P: store P:"
+    }
 }

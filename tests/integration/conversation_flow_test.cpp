@@ -164,7 +164,7 @@ TEST_CASE("a voice call with two legs, a hold and a resume ends when the agent l
     REQUIRE(conversation["activities"][0]["id"] == "leg-ivr");
 }
 
-TEST_CASE("reactions, an edit, a delete and receipts attach to their activity; an unknown target is kept",
+TEST_CASE("reactions, an edit, a delete and receipts attach to their activity, an unknown target is kept",
           "[sessions][flow][updates]") {
     Fixture f;
     f.publish(event("CHANNEL_SESSION_STARTED", "CONNECTOR", "web"));

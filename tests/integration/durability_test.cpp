@@ -172,7 +172,7 @@ TEST_CASE("a conversation whose inactivity timeout passed while the runtime was 
     REQUIRE(std::find(names.begin(), names.end(), "CHANNEL_SESSION_EXPIRED") != names.end());
 }
 
-TEST_CASE("a second runtime on the same journal is refused; readers are not", "[durability][sqlite]") {
+TEST_CASE("a second runtime on the same journal is refused, readers are not", "[durability][sqlite]") {
     TempDir dir;
     const auto config = write_config(dir, "runtime.toml", "kind = \"sqlite\"\npath = \"journal.db\"");
     auto owner = cim::runtime::Runtime::from_file(config, quiet());
@@ -182,7 +182,7 @@ TEST_CASE("a second runtime on the same journal is refused; readers are not", "[
 
     REQUIRE_THROWS_MATCHES(cim::runtime::Runtime::from_file(config, quiet()), cim::runtime::Error,
                            Catch::Matchers::Predicate<cim::runtime::Error>([](const cim::runtime::Error& e) {
-                               return e.kind() == cim::runtime::Error::Kind::config &&
+                               return e.kind() == cim::runtime::Error::Kind::store &&
                                       std::string(e.what()).find("is owned by another running cimrt") != std::string::npos;
                            }));
     // Readers take no lock: `cimrt inspect` works while the runtime runs.

@@ -140,7 +140,7 @@ TEST_CASE("the file itself must be readable", "[config]") {
     CHECK(error_of(dir.path) == dir.path.string() + ": is a folder, not a file");
 }
 
-TEST_CASE("an enabled plugin's missing file is an error; a disabled plugin's is not", "[config]") {
+TEST_CASE("an enabled plugin's missing file is an error, a disabled plugin's is not", "[config]") {
     ConfigDir dir;
     // Defaulted path: reported at the table header, since no key names the file.
     CHECK(error_of(dir.write("[runtime]\nplugin_dir = \"plugins\"\n[plugins.bot]\nenabled = true\n")) ==

@@ -191,3 +191,14 @@ TEST_CASE("schema: a violation found in a defaulted-away position falls back to 
         CHECK(e.problem() == "expected a string, got an integer");
     }
 }
+
+TEST_CASE("schema: a duration default the plugin could not parse is the plugin's defect, named at load",
+          "[config][schema]") {
+    const std::string schema = R"({"type": "object", "properties": {"timeout": {"type": "string", "format": "duration",
+                                   "default": "soon"}}})";
+    CHECK(violation("", schema) == "runtime.toml:1:1: plugins.bot: plugin 'bot' declares an invalid config schema: "
+                                   "/properties/timeout/default: must be a duration like \"90s\" or \"10m\" (its "
+                                   "format is \"duration\"), not \"soon\"");
+    CHECK(violation("", R"({"type": "object", "properties": {"timeout": {"type": "string", "format": "duration",
+                          "default": "90s"}}})") == "no error");
+}

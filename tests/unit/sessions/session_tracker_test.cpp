@@ -214,6 +214,22 @@ TEST_CASE("a chat expires on customer inactivity", "[tracker][expiry]") {
     REQUIRE(session(tracker).state == ChannelSessionState::expired);
 }
 
+TEST_CASE("a late customer event does not rewind the inactivity clock, and has_seen changes nothing", "[tracker][expiry]") {
+    SessionTracker tracker(TrackerOptions{std::chrono::minutes(10)});
+    constexpr std::int64_t ten_minutes = 600'000;
+    feed(tracker, Scripted("e1", "CHANNEL_SESSION_STARTED", connector, "web").at(1000));
+    feed(tracker, Scripted("m1", "CUSTOMER_MESSAGE", customer, "u1").at(300'000));
+    feed(tracker, Scripted("m0", "CUSTOMER_MESSAGE", customer, "u1").at(2000));  // stamped earlier, arrives later
+    REQUIRE(tracker.next_expiry_ms() == 300'000 + ten_minutes);
+
+    Event seen = Scripted("m1", "CUSTOMER_MESSAGE", customer, "u1").at(400'000);
+    Event fresh = Scripted("m9", "CUSTOMER_MESSAGE", customer, "u1").at(400'000);
+    REQUIRE(tracker.has_seen(seen));
+    REQUIRE_FALSE(tracker.has_seen(fresh));
+    REQUIRE_FALSE(tracker.has_seen(fresh));  // asking twice still applies nothing
+    REQUIRE(tracker.next_expiry_ms() == 300'000 + ten_minutes);
+}
+
 TEST_CASE("customer activity without a session id keeps every open chat session alive, calls never expire",
           "[tracker][expiry]") {
     SessionTracker tracker(TrackerOptions{std::chrono::seconds(60)});
@@ -291,7 +307,7 @@ TEST_CASE("a voice call with two legs, a hold and a resume ends when the agent l
     REQUIRE(tracker.find("c1")->activity_ids.size() == 3);  // two legs and the customer's message
 }
 
-TEST_CASE("any participant leaving ends a call, held or not; calls are recognised by their payload", "[tracker][call]") {
+TEST_CASE("any participant leaving ends a call, held or not, calls are recognised by their payload", "[tracker][call]") {
     SessionTracker tracker;
     feed(tracker, Scripted("e1", "CHANNEL_SESSION_STARTED", connector, "pbx").data(R"({"channelType":"VOICE"})"));
     REQUIRE(session(tracker).interactive);
@@ -346,7 +362,7 @@ TEST_CASE("participants: roles, re-subscription, bots", "[tracker][participants]
     REQUIRE(json["participants"][2]["type"] == "BOT");
 }
 
-TEST_CASE("updates attach to known activities; an unknown target is reported and kept", "[tracker][updates]") {
+TEST_CASE("updates attach to known activities, an unknown target is reported and kept", "[tracker][updates]") {
     SessionTracker tracker;
     feed(tracker, Scripted("e1", "CHANNEL_SESSION_STARTED", connector, "web"));
     feed(tracker, Scripted("m1", "CUSTOMER_MESSAGE", customer, "u1"));
@@ -371,7 +387,7 @@ TEST_CASE("updates attach to known activities; an unknown target is reported and
     REQUIRE(state_of(tracker) == "ACTIVE");
 }
 
-TEST_CASE("the customer is the first one named; re-association moves the conversation", "[tracker][customer]") {
+TEST_CASE("the customer is the first one named, re-association moves the conversation", "[tracker][customer]") {
     SessionTracker tracker;
     feed(tracker, Scripted("e1", "AGENT_RESERVED", sys, "router").customer(""));
     REQUIRE(tracker.find("c1")->customer_id.empty());

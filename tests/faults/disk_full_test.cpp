@@ -1,0 +1,94 @@
+// The store under a full disk (a real tmpfs filled by a ballast file): what the connector is told, what the journal
+// keeps, and that the runtime accepts again by itself once there is room — with sync "normal" and "full".
+#include "small_disk.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "connector_child.hpp"
+
+using cim::test::ConnectorChild;
+using cim::test::SmallDisk;
+
+namespace {
+
+struct TempDir {
+    std::filesystem::path path;
+    TempDir() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "cimrt-faults-XXXXXX").string();
+        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+        path = pattern;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a full disk is refused with 503 and loses no acknowledged message, and freed it accepts again by itself",
+          "[faults][disk]") {
+    const std::string sync = GENERATE(as<std::string>{}, "normal", "full");
+    INFO("sync = " << sync);
+    std::string why;
+    auto disk = SmallDisk::mount(8 << 20, why);
+    if (!disk) {
+        WARN("skipped: " << why);
+        return;
+    }
+    TempDir dir;
+    ConnectorChild runtime(dir.path, disk->path() / "journal.db", sync);
+    for (int i = 0; i < 10; ++i) REQUIRE(runtime.post("warm-" + std::to_string(i), "+1").status == 202);
+
+    disk->fill(256 << 10);
+    std::vector<std::string> acknowledged, refused;
+    int refused_in_a_row = 0;
+    for (int i = 0; i < 20000 && refused_in_a_row < 20; ++i) {
+        const std::string id = "m" + std::to_string(i);
+        const auto reply = runtime.post(id, "+1", std::string(400, 'x'));
+        if (reply.status == 202) {
+            acknowledged.push_back(id);
+            refused_in_a_row = 0;
+            continue;
+        }
+        INFO("status " << reply.status << ": " << reply.body);
+        REQUIRE(reply.status == 503);
+        CHECK(reply.headers.count("Retry-After") == 1);
+        refused.push_back(id);
+        ++refused_in_a_row;
+    }
+    REQUIRE(refused_in_a_row == 20);  // the disk did fill, and the runtime said so instead of acknowledging
+    REQUIRE(acknowledged.size() >= 5);  // and some were acknowledged on the last free pages, right before it did
+    REQUIRE(runtime.process().wait_for_stderr("cannot write", std::chrono::seconds(5)));
+    CHECK_THAT(runtime.process().err(), Catch::Contains("database or disk is full"));
+
+    disk->free_ballast();
+    // Without a restart: every refused message, retried with its own id, is accepted once the writer recovers.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    for (const std::string& id : refused) {
+        unsigned status = 0;
+        while ((status = runtime.post(id, "+1", std::string(400, 'x')).status) == 503 &&
+               std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        INFO("retried " << id);
+        REQUIRE(status == 202);
+    }
+    CHECK(runtime.process().wait_for_stderr("writing again", std::chrono::seconds(5)));
+    REQUIRE(runtime.terminate() == 0);
+
+    const auto journaled = cim::test::journaled_messages(runtime.config());
+    for (const auto& ids : {acknowledged, refused}) {
+        for (const std::string& id : ids) {
+            INFO("message " << id);
+            REQUIRE(journaled.count(id) == 1);
+        }
+    }
+    // The failure is logged once per transition, not once per refused request.
+    const std::string& log = runtime.process().err();
+    std::size_t failures = 0;
+    for (auto at = log.find("cannot write"); at != std::string::npos; at = log.find("cannot write", at + 1)) ++failures;
+    CHECK(failures <= 2);
+}
