@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "temp_dir.hpp"
+
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -15,19 +17,6 @@
 using cim::runtime::PublishStatus;
 
 namespace {
-
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "cimrt-input-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-};
 
 cim::runtime::RuntimeOptions quiet() {
     cim::runtime::RuntimeOptions options;
@@ -82,7 +71,7 @@ TEST_CASE("an event from the ABI with bytes that are not UTF-8, or data that is 
 }
 
 TEST_CASE("a poisoned journal entry is named and skipped on restore, and the rest comes back", "[faults][input][store]") {
-    TempDir dir;
+    cim::test::TempDir dir("cimrt-input");
     const auto journal = dir.path / "journal.db";
     {
         auto runtime = cim::runtime::Runtime::from_string(store_config(journal), dir.path, quiet());
@@ -110,7 +99,7 @@ TEST_CASE("a poisoned journal entry is named and skipped on restore, and the res
 }
 
 TEST_CASE("one journal has one owner, whatever path names it, and an unwritable path says why", "[faults][store]") {
-    TempDir dir;
+    cim::test::TempDir dir("cimrt-input");
     const auto journal = dir.path / "journal.db";
     auto owner = cim::runtime::Runtime::from_string(store_config(journal), dir.path, quiet());
     std::filesystem::create_symlink(journal, dir.path / "symlink.db");

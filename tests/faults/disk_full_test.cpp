@@ -7,26 +7,10 @@
 #include <thread>
 
 #include "connector_child.hpp"
+#include "temp_dir.hpp"
 
 using cim::test::ConnectorChild;
 using cim::test::SmallDisk;
-
-namespace {
-
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "cimrt-faults-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-};
-
-}  // namespace
 
 TEST_CASE("a full disk is refused with 503 and loses no acknowledged message, and freed it accepts again by itself",
           "[faults][disk]") {
@@ -38,7 +22,7 @@ TEST_CASE("a full disk is refused with 503 and loses no acknowledged message, an
         WARN("skipped: " << why);
         return;
     }
-    TempDir dir;
+    cim::test::TempDir dir("cimrt-faults");
     ConnectorChild runtime(dir.path, disk->path() / "journal.db", sync);
     for (int i = 0; i < 10; ++i) REQUIRE(runtime.post("warm-" + std::to_string(i), "+1").status == 202);
 

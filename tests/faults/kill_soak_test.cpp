@@ -3,6 +3,8 @@
 // (sync "normal"), and no cause without what the runtime derived from it.
 #include <catch2/catch.hpp>
 
+#include "temp_dir.hpp"
+
 #include <atomic>
 #include <mutex>
 #include <random>
@@ -13,19 +15,6 @@
 using cim::test::ConnectorChild;
 
 namespace {
-
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "cimrt-soak-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-};
 
 constexpr int rounds = 10;
 constexpr int connections = 8;
@@ -38,7 +27,7 @@ TEST_CASE("SIGKILL ten times under eight connections loses no acknowledged messa
           "[faults][kill]") {
     const std::string sync = GENERATE(as<std::string>{}, "full", "normal");
     INFO("sync = " << sync);
-    TempDir dir;
+    cim::test::TempDir dir("cimrt-soak");
     const auto journal = dir.path / "journal.db";
     const std::string store_extra = "max_backlog = " + std::to_string(max_backlog);
     std::mt19937 random(Catch::rngSeed());
