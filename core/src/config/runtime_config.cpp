@@ -196,9 +196,11 @@ private:
         });
         if (plugin.path.empty()) plugin.path = plugin_dir / (name + ".so");
         // A disabled plugin is not loaded, so its file may be absent (not built on this host, say).
-        if (plugin.enabled && !std::filesystem::exists(plugin.path)) {
+        // The error_code overload: a name the file system refuses (longer than 255 bytes) is a config error too.
+        std::error_code ec;
+        if (plugin.enabled && !std::filesystem::exists(plugin.path, ec)) {
             fail(path_node != nullptr ? path_node->source() : table.source(), prefix + (path_node != nullptr ? ".path" : ""),
-                 "plugin file not found: " + plugin.path.string());
+                 "plugin file not found: " + plugin.path.string() + (ec ? " (" + ec.message() + ")" : ""));
         }
         return plugin;
     }

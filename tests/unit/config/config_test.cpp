@@ -291,3 +291,12 @@ TEST_CASE("positions and errors render as file:line:column: key: problem", "[con
     CHECK(error.problem() == "unknown key 'thread'");
     CHECK(std::string(ConfigError({"x.toml", 1, 2}, "", "bad").what()) == "x.toml:1:2: bad");
 }
+
+TEST_CASE("a plugin file name the file system refuses is a config error at its position, not an exception",
+          "[config]") {
+    ConfigDir dir;
+    const std::string long_name(300, 'a');
+    const std::string error = error_of(dir.write("[plugins.x]\npath = \"/tmp/" + long_name + ".so\"\n"));
+    CHECK_THAT(error, Catch::StartsWith(dir.file() + ":2:8: plugins.x.path: plugin file not found: /tmp/" + long_name));
+    CHECK_THAT(error, Catch::EndsWith("(File name too long)"));
+}
