@@ -147,6 +147,21 @@ TEST_CASE("one visitor token, one live socket: a second page with the token repl
     second->expect("its echo", [](const json& f) { return f.value("text", "") == "from the second page"; });
 }
 
+TEST_CASE("an address starting more new visitors per minute than new_visitors_per_minute is refused") {
+    ContactCenterSetup setup;
+    setup.channel_options = "new_visitors_per_minute = 2\n";
+    ContactCenter cc(setup);
+    auto first = cc.customer();
+    auto second = cc.customer();
+    WsClient third(cc.channel_port, "/ws");
+    third.send({{"type", "hello"}});
+    CHECK(third.expect("a refusal", frame_of("error"))["error"] == "too many new chats from your address; try again in a minute");
+    CHECK(third.wait_closed());
+    // A known visitor is not a new one: its page comes back whatever the address did.
+    auto again = cc.customer(first->frames().front()["token"].get<std::string>());
+    CHECK(again->frames().front()["customerId"] == first->frames().front()["customerId"]);
+}
+
 TEST_CASE("customer messages past the per-session rate get an error frame and are not journaled") {
     ContactCenterSetup setup;
     setup.channel_options = "customer_messages_per_minute = 3\n";

@@ -2,11 +2,15 @@
 // that never reads does to it. The contact-center tests show the same limits through the real plugins.
 #include "plugin_common/http_server.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -92,6 +96,49 @@ TEST_CASE("a WebSocket client that never reads is dropped before its queue passe
     CHECK(eventually([&] { return server.connection_count() == 0; }));
     CHECK(server.peak_queued_bytes() > 0);
     CHECK(server.peak_queued_bytes() <= options.max_queued_bytes);
+    server.stop();
+    loop.stop();
+}
+
+TEST_CASE("out of descriptors, the accept loop waits instead of spinning, and accepts again once one is free") {
+    cim::web::EventLoop loop;
+    std::atomic<int> refused_accepts{0};
+    loop.set_log([&](cim::LogLevel, const std::string& message) {
+        if (message.rfind("cannot accept connections", 0) == 0) ++refused_accepts;
+    });
+    cim::web::HttpServer server(loop, {"127.0.0.1", 0}, [](const cim::web::HttpRequest&) { return cim::web::HttpResponse{}; }, {});
+    loop.start();
+    server.start();
+    SilentClients client;
+    client.open_tcp(server.port());  // first, while descriptors are plenty: the client's io_context makes its own
+    REQUIRE(eventually([&] { return server.connection_count() == 1; }));
+    rlimit saved{};
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+    // Take every descriptor the (lowered) limit allows, then give back one: the client's socket takes it, and the
+    // server's accept of that client finds none (EMFILE) — the state a flood of connections leaves a process in.
+    rlimit low = saved;
+    low.rlim_cur = cim::test::open_descriptors() + 16;
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+    std::vector<int> hogs;
+    for (int fd = ::dup(0); fd >= 0; fd = ::dup(0)) hogs.push_back(fd);
+    ::close(hogs.back());
+    hogs.pop_back();
+    client.open_tcp(server.port());
+    const auto cpu = [] {
+        rusage usage{};
+        ::getrusage(RUSAGE_SELF, &usage);
+        return std::chrono::seconds(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+               std::chrono::microseconds(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+    };
+    const auto before = cpu();
+    std::this_thread::sleep_for(300ms);
+    const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(cpu() - before);
+    for (int fd : hogs) ::close(fd);
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &saved) == 0);
+    CHECK(refused_accepts > 0);  // the state was reached: accept did fail for want of a descriptor
+    CHECK(refused_accepts < 10);  // ...and was retried a few times, backing off, not thousands
+    CHECK(spent < 100ms);         // a loop retrying accept at once would burn the whole 300 ms
+    CHECK(eventually([&] { return server.connection_count() == 2; }, 3s));  // the waiting client is taken in
     server.stop();
     loop.stop();
 }
