@@ -135,6 +135,25 @@ TEST_CASE("idle sockets are closed after idle_timeout; a WebSocket that answers 
     page->expect("its echo", [](const json& f) { return f.value("text", "") == "still connected"; });
 }
 
+TEST_CASE("frames past max_messages_per_second are read at that pace: a burst is slowed, not lost or cut off") {
+    ContactCenterSetup setup;
+    setup.channel_options = "max_messages_per_second = 10\n";  // a burst of 20, then 10 per second
+    ContactCenter cc(setup);
+    auto page = cc.customer();
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 35; ++i) page->send({{"type", "ping-" + std::to_string(i)}});
+    for (int i = 0; i < 35; ++i) {
+        CHECK(page->expect("refusal " + std::to_string(i), frame_of("error"))["error"] ==
+              "unknown frame type 'ping-" + std::to_string(i) + "'");
+    }
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    // 20 at once (the hello took one), the other 15 at 10 per second: about 1.5 s, never instantly.
+    CHECK(elapsed >= 1200ms);
+    CHECK(elapsed < 4s);
+    page->send({{"type", "message"}, {"text", "still connected"}});
+    page->expect("its echo", [](const json& f) { return f.value("text", "") == "still connected"; });
+}
+
 TEST_CASE("one visitor token, one live socket: a second page with the token replaces the first") {
     ContactCenter cc;
     auto first = cc.customer();

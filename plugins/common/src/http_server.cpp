@@ -135,7 +135,8 @@ public:
           id_(slot.id()),
           peer_(slot.peer()),
           rate_(state_->options.max_messages_per_second, std::chrono::seconds(1),
-                state_->options.max_messages_per_second * 2) {}
+                state_->options.max_messages_per_second * 2),
+          token_interval_(std::max<std::int64_t>(1, static_cast<std::int64_t>(1000 / std::max(0.001, state_->options.max_messages_per_second)))) {}
 
     void send(std::string text) override {
         asio::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
@@ -177,13 +178,14 @@ public:
             while (!closed_ && !close_after_writing_) {
                 co_await ws_.async_read(buffer, asio::redirect_error(use_awaitable, error));
                 if (error) break;
-                if (!rate_.take(common::TokenBucket::Clock::now())) {
-                    state_->log(cim::LogLevel::warn, "closing a WebSocket from " + peer_ + ": more than " +
-                                                         std::to_string(state_->options.max_messages_per_second) +
-                                                         " messages per second");
-                    close_now(websocket::close_code::policy_error);
-                    break;
+                // Past its rate a client is slowed, not cut off: the next frame is read only when a token is back,
+                // so a flood waits in its own TCP buffers while a burst a page legitimately sends (read reports
+                // after a replay) still arrives whole, a little later.
+                while (!rate_.take(common::TokenBucket::Clock::now()) && !closed_) {
+                    asio::steady_timer pause(ws_.get_executor(), token_interval_);
+                    co_await pause.async_wait(asio::redirect_error(use_awaitable, error));
                 }
+                if (closed_) break;
                 const auto data = buffer.data();
                 const std::string_view text(static_cast<const char*>(data.data()), data.size());
                 if (!call_guarded(*state_, "a WebSocket message handler", peer_, [&] { route_.on_message(self, text); })) {
@@ -278,6 +280,7 @@ private:
     std::uint64_t id_;
     std::string peer_;
     common::TokenBucket rate_;
+    std::chrono::milliseconds token_interval_;  // how long one token takes to come back
     std::deque<std::string> outbox_;
     std::size_t queued_bytes_ = 0;
     bool writing_ = false;

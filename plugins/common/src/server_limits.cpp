@@ -28,7 +28,7 @@ nlohmann::json server_limits_schema() {
         {"max_connections", count(1024, 100000, "open connections the server holds at most (HTTP and WebSocket)")},
         {"max_connections_per_address", count(128, 100000, "open connections from one client IP address at most")},
         {"max_messages_per_second",
-         count(20, 100000, "WebSocket messages one connection may send per second (twice that in a burst); more closes it")},
+         count(20, 100000, "WebSocket messages read from one connection per second (twice that in a burst); more wait their turn")},
         {"max_queued_bytes",
          {{"type", "integer"},
           {"default", 1048576},

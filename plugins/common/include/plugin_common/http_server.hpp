@@ -54,7 +54,7 @@ struct HttpServerOptions {
     std::size_t max_queued_bytes = 1024 * 1024;      ///< bytes waiting for one slow WebSocket client before it is dropped
     std::size_t max_connections = 1024;              ///< further connections are closed at once
     std::size_t max_connections_per_address = 128;   ///< the same, per client IP address
-    double max_messages_per_second = 20;             ///< per WebSocket, sustained (twice that as a burst); more closes it
+    double max_messages_per_second = 20;             ///< per WebSocket, sustained (twice that as a burst); more are read slower
     /// A connection that sends nothing for this long is closed: an idle keep-alive connection, a request that trickles
     /// in, a WebSocket whose client does not answer the ping sent at half of it.
     std::chrono::milliseconds idle_timeout{60000};
