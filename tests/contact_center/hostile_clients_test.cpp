@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -39,11 +40,21 @@ public:
         m.consumes = {"CUSTOMER_MESSAGE"};
         return m;
     }
-    void on_event(const cim::Event&) override { ++count_; }
+    void on_event(const cim::Event& event) override {
+        std::lock_guard lock(mutex_);
+        last_conversation_ = std::string(event.conversation_id());
+        ++count_;
+    }
     std::size_t count() const { return count_; }
+    std::string last_conversation() const {
+        std::lock_guard lock(mutex_);
+        return last_conversation_;
+    }
 
 private:
     std::atomic<std::size_t> count_{0};
+    mutable std::mutex mutex_;
+    std::string last_conversation_;
 };
 
 }  // namespace
@@ -179,6 +190,48 @@ TEST_CASE("an address starting more new visitors per minute than new_visitors_pe
     // A known visitor is not a new one: its page comes back whatever the address did.
     auto again = cc.customer(first->frames().front()["token"].get<std::string>());
     CHECK(again->frames().front()["customerId"] == first->frames().front()["customerId"]);
+}
+
+TEST_CASE("churning visitors never evict one with an open conversation; a message for an evicted one is FAILED") {
+    ContactCenterSetup setup;
+    setup.channel_options = "max_visitors = 1\n";
+    auto counter = std::make_shared<CustomerMessages>();
+    setup.extra_handler = counter;
+    ContactCenter cc(setup);
+    auto first = cc.customer();
+    first->send({{"type", "message"}, {"text", "hello"}});
+    REQUIRE(eventually([&] { return counter->count() == 1; }));
+    const std::string conversation = counter->last_conversation();
+    first.reset();  // the page is gone, its conversation is open: it must not make room
+    {
+        WsClient churn(cc.channel_port, "/ws");
+        churn.send({{"type", "hello"}});
+        CHECK(churn.expect("a refusal", frame_of("error"))["error"] == "too many visitors; try again later");
+    }
+    // Once the chat has ended the visitor may go; a late message for it is reported, not dropped.
+    const json ended = {{"name", "CHANNEL_SESSION_ENDED"}, {"conversationId", conversation}, {"customerId", "x"},
+                        {"channelSessionId", cc.runtime->conversation_state(conversation)["channelSessions"][0].value("id", "")},
+                        {"emitter", {{"id", "ops"}, {"type", "APP"}}}, {"data", json::object()}};
+    REQUIRE(cc.runtime->publish_json(ended.dump()).accepted());
+    REQUIRE(eventually([&] {
+        try {
+            WsClient next(cc.channel_port, "/ws");
+            next.send({{"type", "hello"}});
+            return next.expect("a welcome or a refusal", [](const json& f) {
+                return f.value("type", "") == "welcome" || f.value("type", "") == "error";
+            }).value("type", "") == "welcome";
+        } catch (const std::exception&) {
+            return false;
+        }
+    }));
+    const json late = {{"id", "late-1"}, {"name", "AGENT_MESSAGE"}, {"conversationId", conversation}, {"customerId", "x"},
+                       {"emitter", {{"id", "alice"}, {"type", "AGENT"}}},
+                       {"data", {{"id", "m-late"}, {"body", {{"type", "PLAIN"}, {"markdownText", "are you there?"}}}}}};
+    REQUIRE(cc.runtime->publish_json(late.dump()).accepted());
+    const json failed = cc.recorder->expect("MESSAGE_DELIVERY_NOTIFICATION", conversation);
+    CHECK(failed["refersTo"] == "late-1");
+    CHECK(failed["data"]["status"] == "FAILED");
+    CHECK_THAT(failed["data"]["reason"].get<std::string>(), Catch::Contains("no longer known"));
 }
 
 TEST_CASE("customer messages past the per-session rate get an error frame and are not journaled") {
