@@ -14,7 +14,10 @@ void add_check_command(CLI::App& app, int& exit) {
     cmd->callback([config, &exit] {
         exit = run_guarded([&] {
             cim::runtime::RuntimeOptions options;
-            options.log_to_stderr = false;
+            // Only warnings and errors: what a plugin says while loading its config (a demo password hash, an unsafe
+            // setting) is part of the check's verdict; its chatter is not.
+            options.log_to_stderr = true;
+            options.log_level = "warn";
             auto runtime = cim::runtime::Runtime::from_file(*config, options);
             const auto warnings = runtime->check();
             for (const auto& warning : warnings) std::cout << "warning: " << warning << '\n';

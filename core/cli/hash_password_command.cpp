@@ -13,6 +13,8 @@
 namespace cim::cli {
 namespace {
 
+constexpr std::size_t min_password_length = 8;
+
 // From a terminal the password is not echoed; from a pipe (scripts, tests) it is one line.
 std::string read_password() {
     termios saved{};
@@ -45,8 +47,10 @@ void add_hash_password_command(CLI::App& app, int& exit) {
             return;
         }
         const std::string password = read_password();
-        if (password.size() < 4) {
-            std::cerr << "hash-password: the password must have at least 4 characters\n";
+        // A short password falls to offline guessing whatever the hash costs; refuse to make one.
+        if (password.size() < min_password_length) {
+            std::cerr << "hash-password: the password must have at least " << min_password_length
+                      << " characters (this one has " << password.size() << ")\n";
             exit = exit_usage;
             return;
         }

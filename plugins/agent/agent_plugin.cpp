@@ -16,7 +16,8 @@
 
 #include "agent_config.hpp"
 #include "desk_entries.hpp"
-#include "password.hpp"
+#include "login_guard.hpp"
+#include "password_checker.hpp"
 #include "plugin_common/event_loop.hpp"
 #include "plugin_common/http_server.hpp"
 #include "plugin_common/random_id.hpp"
@@ -43,11 +44,23 @@ constexpr std::size_t max_text = 4000;
 class AgentPlugin : public cim::Plugin {
 public:
     explicit AgentPlugin(const cim::PluginContext& context)
-        : cim::Plugin(context), config_(AgentConfig::from_json(config())) {
+        : cim::Plugin(context),
+          config_(AgentConfig::from_json(config())),
+          login_guard_(config_.login_free_attempts, config_.login_backoff, config_.login_backoff_max),
+          checker_(config_.password_check_threads, config_.max_pending_logins) {
+        loop_.set_log([this](cim::LogLevel level, const std::string& message) { log().log(level, message); });
         for (const AgentAccount& a : config_.agents) {
             accounts_[a.id] = a;
             router_.add_agent(a.id, a.capacity);
+            // At load, so `cimrt check` shows it as well as `cimrt run`.
+            if (a.demo_hash) {
+                log().warn("agent '" + a.id + "' uses a demo password hash shipped with cimrt (its password is public): "
+                           "anyone can log in as '" + a.id + "'; make a real one with `cimrt hash-password`");
+            }
         }
+        // An unknown id is checked against a real account's hash (and refused whatever the result), so it costs the
+        // same time as a known one: the answer's timing does not tell which ids exist.
+        if (!config_.agents.empty()) dummy_hash_ = config_.agents.front().password_hash;
     }
 
     static cim::Manifest manifest() {
@@ -72,7 +85,7 @@ public:
         desk.on_close = [this](const web::ConnectionPtr& c) { desk_closed(c); };
         server_ = std::make_unique<web::HttpServer>(
             loop_, config_.listen, [this](const web::HttpRequest& r) { return answer(r); },
-            std::vector<web::WebSocketRoute>{desk});
+            std::vector<web::WebSocketRoute>{desk}, config_.server);
         loop_.start();
         server_->start();
         log().info("agent desk: http://" + config_.listen.host + ":" + std::to_string(server_->port()) + "/agent (" +
@@ -82,6 +95,7 @@ public:
 
     void on_stop() {
         if (server_) server_->stop();
+        checker_.stop();  // before the loop: a verdict posted to a stopped loop is dropped, never run half-way
         loop_.stop();
     }
 
@@ -162,7 +176,12 @@ private:
             response.body = std::string(desk_page());
             return response;
         }
-        if (request.method == "GET" && request.path == "/healthz") return web::HttpResponse::json(200, R"({"status":"ok"})");
+        if (request.method == "GET" && request.path == "/healthz") {
+            return web::HttpResponse::json(200, nlohmann::json{{"status", "ok"},
+                                                               {"connections", server_->connection_count()},
+                                                               {"peakQueuedBytes", server_->peak_queued_bytes()}}
+                                                    .dump());
+        }
         return web::HttpResponse::error(404, "no such resource: " + request.method + " " + request.path);
     }
 
@@ -441,17 +460,48 @@ private:
         }
     }
 
+    // On the loop's thread. The hash is checked on the checker's threads (slow on purpose: neither the network nor
+    // routing may wait for it); the verdict comes back to the loop in login_checked().
     void login(const web::ConnectionPtr& connection, const nlohmann::json& frame) {
         const std::string agent_id = string_at(frame, "agentId");
         const auto account = accounts_.find(agent_id);
-        // The hash is checked outside the lock: it is slow on purpose, and routing must not wait for it.
-        const bool valid = account != accounts_.end() && password_matches(account->second.password_hash, string_at(frame, "password"));
+        const bool known = account != accounts_.end();
+        const std::string address = connection->peer_address();
+        const std::string guarded_id = known ? agent_id : std::string();
+        const std::int64_t now = host().now_ms();
+        if (const std::int64_t wait = login_guard_.wait_ms(guarded_id, address, now); wait > 0) {
+            log().warn("login for '" + agent_id + "' from " + address + " refused: too many attempts, next in " +
+                       std::to_string(wait) + " ms");
+            nlohmann::json refusal = {{"type", "error"},
+                                      {"error", "too many login attempts; try again in " + std::to_string((wait + 999) / 1000) + " s"},
+                                      {"retryAfterMs", wait}};
+            connection->send(refusal.dump());
+            connection->close();
+            return;
+        }
+        login_guard_.attempted(guarded_id, address, now);
+        const std::string& hash = known ? account->second.password_hash : dummy_hash_;
+        const bool queued = checker_.check(hash, string_at(frame, "password"), [this, connection, agent_id, known](bool matches) {
+            loop_.post([this, connection, agent_id, valid = known && matches] { login_checked(connection, agent_id, valid); });
+        });
+        if (!queued) {
+            connection->send(error_frame("the desk is busy checking other logins; try again shortly"));
+            connection->close();
+        }
+    }
+
+    // The loop's thread, with the checker's verdict.
+    void login_checked(const web::ConnectionPtr& connection, const std::string& agent_id, bool valid) {
+        const std::string address = connection->peer_address();
         if (!valid) {
-            log().warn("failed agent login for '" + agent_id + "'");
+            log().warn("failed agent login for '" + agent_id + "' from " + address);
             connection->send(error_frame("invalid credentials"));
             connection->close();
             return;
         }
+        login_guard_.succeeded(agent_id, address);
+        if (!connection->is_open()) return;  // gone while its password was checked: nothing to register
+        const auto account = accounts_.find(agent_id);
         std::lock_guard lock(mutex_);
         if (agent_of_connection_.count(connection->id()) != 0) {
             connection->send(error_frame("already logged in on this connection"));
@@ -610,7 +660,10 @@ private:
 
     AgentConfig config_;
     std::unordered_map<std::string, AgentAccount> accounts_;
-    web::EventLoop loop_;  // before the server, so it is destroyed after it
+    std::string dummy_hash_;
+    web::EventLoop loop_;  // before the server and the checker, so it is destroyed after them
+    LoginGuard login_guard_;  // the loop's thread only
+    PasswordChecker checker_;
 
     std::mutex mutex_;  // everything below: on_event and on_timer (workers) and the desks (the loop's thread)
     Router router_;

@@ -45,6 +45,7 @@ class BotPlugin : public cim::Plugin {
 public:
     explicit BotPlugin(const cim::PluginContext& context) : cim::Plugin(context), config_(BotConfig::from_json(config())) {
         if (!config_.rasa_url.empty()) rasa_ = std::make_unique<RasaClient>(loop_, config_.rasa_url, config_.rasa_timeout);
+        loop_.set_log([this](cim::LogLevel level, const std::string& message) { log().log(level, message); });
     }
 
     static cim::Manifest manifest() {

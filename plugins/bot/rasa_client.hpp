@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -25,6 +26,11 @@ struct RasaAnswer {
     std::vector<RasaReply> replies;
     bool hand_over = false;  ///< a reply carried `"custom": {"handover": true}`: the bot asks for an agent
 };
+
+/// Reads a Rasa REST answer body. Every field is checked, because the bot is another program and may be wrong, old or
+/// hostile: an answer with any field of the wrong shape is refused as a whole (ok false, `error` naming the field),
+/// never half shown. Unknown fields are ignored; a reply without text (an image) is skipped. Pure; never throws.
+RasaAnswer parse_rasa_answer(std::string_view body);
 
 class RasaClient {
 public:

@@ -6,6 +6,7 @@
 #include <cim/error.hpp>
 
 #include "plugin_common/duration.hpp"
+#include "plugin_common/server_limits.hpp"
 
 namespace cim::channel {
 
@@ -26,13 +27,31 @@ nlohmann::json ChannelConfig::schema() {
           {"webhook",
            {{"type", "string"},
             {"default", ""},
-            {"description", "http:// URL outbound messages are POSTed to; empty = none"}}}}}};
-    return {{"type", "object"},
+            {"description", "http:// URL outbound messages are POSTed to; empty = none"}}},
+          {"webhook_secret",
+           {{"type", "string"},
+            {"default", ""},
+            {"description",
+             "key of the X-CIM-Signature HMAC-SHA256 over timestamp and body (at least 16 characters; required with a "
+             "webhook)"}}}}}};
+    json schema = {{"type", "object"},
             {"properties",
              {{"listen",
                {{"type", "string"},
                 {"default", "127.0.0.1:8080"},
                 {"description", "host:port of the HTTP/WebSocket server (port 0 = any free port)"}}},
+              {"customer_messages_per_minute",
+               {{"type", "integer"},
+                {"default", 30},
+                {"minimum", 1},
+                {"maximum", 10000},
+                {"description", "messages one web chat visitor may send per minute; more get an error frame, unjournaled"}}},
+              {"new_visitors_per_minute",
+               {{"type", "integer"},
+                {"default", 30},
+                {"minimum", 1},
+                {"maximum", 100000},
+                {"description", "new web chat visitors one client address may start per minute"}}},
               {"web_chat",
                {{"type", "boolean"}, {"default", true}, {"description", "serve the customer chat page at / and /ws"}}},
               {"web_chat_service",
@@ -64,6 +83,9 @@ nlohmann::json ChannelConfig::schema() {
                 {"description", "retries of a failed webhook POST before a FAILED delivery notification"}}},
               {"webhook_backoff",
                duration("250ms", "wait before the first retry; doubled for each next one")}}}};
+    const nlohmann::json limits = web::server_limits_schema();  // named: items() of a temporary would dangle
+    for (const auto& [key, row] : limits.items()) schema["properties"][key] = row;
+    return schema;
 }
 
 ChannelConfig ChannelConfig::from_json(const nlohmann::json& config) {
@@ -73,6 +95,9 @@ ChannelConfig ChannelConfig::from_json(const nlohmann::json& config) {
     } catch (const std::invalid_argument& e) {
         throw cim::Error(std::string("channel: listen: ") + e.what());
     }
+    c.server = web::server_limits_from_json(config, "channel");
+    c.customer_messages_per_minute = config.at("customer_messages_per_minute").get<std::size_t>();
+    c.new_visitors_per_minute = config.at("new_visitors_per_minute").get<std::size_t>();
     c.web_chat = config.at("web_chat").get<bool>();
     c.web_chat_service = config.at("web_chat_service").get<std::string>();
     c.history_limit = config.at("history_limit").get<std::size_t>();
@@ -86,7 +111,7 @@ ChannelConfig ChannelConfig::from_json(const nlohmann::json& config) {
         const auto& entry = config["connectors"][i];
         const std::string where = "channel: connectors[" + std::to_string(i) + "]";
         ConnectorConfig connector{entry.at("service").get<std::string>(), entry.at("token").get<std::string>(),
-                                  entry.value("webhook", std::string())};
+                                  entry.value("webhook", std::string()), entry.value("webhook_secret", std::string())};
         if (!services.insert(connector.service).second) {
             throw cim::Error(where + ".service: '" + connector.service + "' is used twice (or is the web chat's)");
         }
@@ -97,6 +122,11 @@ ChannelConfig ChannelConfig::from_json(const nlohmann::json& config) {
                 web::HttpUrl::parse(connector.webhook);
             } catch (const std::invalid_argument& e) {
                 throw cim::Error(where + ".webhook: " + e.what());
+            }
+            // Unsigned, a webhook cannot tell our messages from anyone's who learned its URL.
+            if (connector.webhook_secret.size() < 16) {
+                throw cim::Error(where + ".webhook_secret: a webhook needs a secret of at least 16 characters to sign "
+                                 "its requests with");
             }
         }
         c.connectors.push_back(std::move(connector));

@@ -49,7 +49,12 @@ public:
           web_chat_(config_, ingest_, directory_, loop_),
           connectors_(config_.connectors, ingest_, directory_),
           webhooks_(loop_, {config_.webhook_timeout, config_.webhook_retries, config_.webhook_backoff},
-                    [this](const WebhookDelivery& delivery, const std::string& reason) { webhook_failed(delivery, reason); }) {}
+                    [this](const WebhookDelivery& delivery, const std::string& reason) { webhook_failed(delivery, reason); }) {
+        loop_.set_log([this](cim::LogLevel level, const std::string& message) { log().log(level, message); });
+        web_chat_.on_undeliverable([this](const SessionRecord& record, const std::string& event_id, const std::string& reason) {
+            delivery_failed(record, event_id, cim::EmitterType::connector, record.service, reason);
+        });
+    }
 
     static cim::Manifest manifest() {
         cim::Manifest m;
@@ -69,7 +74,8 @@ public:
         std::vector<web::WebSocketRoute> routes;
         if (config_.web_chat) routes.push_back(web_chat_.route());
         server_ = std::make_unique<web::HttpServer>(
-            loop_, config_.listen, [this](const web::HttpRequest& r) { return answer(r); }, std::move(routes));
+            loop_, config_.listen, [this](const web::HttpRequest& r) { return answer(r); }, std::move(routes),
+            config_.server);
         loop_.start();
         server_->start();
         const std::string base = "http://" + config_.listen.host + ":" + std::to_string(server_->port());
@@ -125,8 +131,16 @@ private:
             response.body = std::string(chat_page());
             return response;
         }
-        if (request.method == "GET" && request.path == "/healthz") return web::HttpResponse::json(200, R"({"status":"ok"})");
+        if (request.method == "GET" && request.path == "/healthz") return health();
         return web::HttpResponse::error(404, "no such resource: " + request.method + " " + request.path);
+    }
+
+    // Alive, and how loaded: open connections and the worst backlog one client ever had (what the limits bound).
+    web::HttpResponse health() const {
+        return web::HttpResponse::json(200, nlohmann::json{{"status", "ok"},
+                                                           {"connections", server_->connection_count()},
+                                                           {"peakQueuedBytes", server_->peak_queued_bytes()}}
+                                                .dump());
     }
 
     // A bot, agent or app message for the customer: to the web page, or to the connector's webhook.
@@ -139,12 +153,13 @@ private:
         if (is_web(record)) {
             std::string name(event.emitter_name());
             if (name.empty()) name = string_at(data["header"].is_object() ? data["header"]["sender"] : nlohmann::json(), "name");
-            web_chat_.deliver(record, {{"type", "message"},
+            web_chat_.deliver_message(record, {{"type", "message"},
                                        {"messageId", message_id},
                                        {"from", {{"type", cim::to_string(event.emitter_type())}, {"name", name}}},
                                        {"text", string_at(data["body"], "markdownText")},
                                        {"buttons", buttons_of(data["body"])},
-                                       {"timestamp", event.timestamp_ms()}});
+                                       {"timestamp", event.timestamp_ms()}},
+                                      std::string(event.id()));
             return;
         }
         const ConnectorConfig* connector = connector_of(record);
@@ -157,7 +172,8 @@ private:
                                  {"serviceIdentifier", record.service}};
         header["channelSessionId"] = record.session_id;
         header["conversationId"] = record.conversation_id;
-        webhooks_.send({record.conversation_id, std::string(event.id()), connector->webhook, message.dump()});
+        webhooks_.send({record.conversation_id, std::string(event.id()), connector->webhook, message.dump(),
+                        connector->webhook_secret});
     }
 
     void show_receipt(const SessionRecord& record, const cim::Event& event) {
@@ -177,9 +193,13 @@ private:
         log().warn("webhook delivery of " + delivery.event_id + " to " + delivery.url + " failed: " + reason);
         const auto record = directory_.by_conversation(delivery.conversation_id);
         if (!record) return;
-        const auto result =
-            ingest_.delivery_notification(*record, delivery.event_id, "FAILED", cim::EmitterType::connector, record->service, reason);
-        if (!result.ok()) log().error("could not record the failed delivery of " + delivery.event_id + ": " + result.error);
+        delivery_failed(*record, delivery.event_id, cim::EmitterType::connector, record->service, reason);
+    }
+
+    void delivery_failed(const SessionRecord& record, const std::string& event_id, cim::EmitterType emitter_type,
+                         const std::string& emitter_id, const std::string& reason) {
+        const auto result = ingest_.delivery_notification(record, event_id, "FAILED", emitter_type, emitter_id, reason);
+        if (!result.ok()) log().error("could not record the failed delivery of " + event_id + ": " + result.error);
     }
 
     ChannelConfig config_;

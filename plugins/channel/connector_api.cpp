@@ -1,5 +1,7 @@
 #include "connector_api.hpp"
 
+#include "publish_refusal.hpp"
+
 #include <string_view>
 
 namespace cim::channel {
@@ -37,20 +39,6 @@ HttpResponse missing(std::string_view field) {
 }
 
 }  // namespace
-
-HttpResponse refused(const cim::PublishResult& result) {
-    if (result.busy()) {
-        auto response = HttpResponse::error(503, "the runtime is busy; retry shortly");
-        response.headers.emplace_back("Retry-After", "1");
-        return response;
-    }
-    if (result.code == CIM_ERROR) {  // the store cannot write (a full disk): nothing acknowledged, retry later
-        auto response = HttpResponse::error(503, "the runtime cannot store events right now; retry shortly");
-        response.headers.emplace_back("Retry-After", "1");
-        return response;
-    }
-    return HttpResponse::error(500, "the event was not accepted: " + result.error);
-}
 
 bool ConnectorApi::handle(const web::HttpRequest& request, web::HttpResponse& response) {
     const bool messages = request.path == messages_path;

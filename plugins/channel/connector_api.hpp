@@ -28,7 +28,4 @@ private:
     SessionDirectory& directory_;
 };
 
-/// The response to a publish the runtime did not accept: 503 + Retry-After when busy, 500 otherwise.
-web::HttpResponse refused(const cim::PublishResult& result);
-
 }  // namespace cim::channel

@@ -46,7 +46,22 @@ web::WebSocketRoute WebChat::route() {
 void WebChat::deliver(const SessionRecord& record, nlohmann::json item) {
     loop_.post([this, visitor_id = record.channel_customer_id, item = std::move(item)]() mutable {
         const auto token = token_of_visitor_.find(visitor_id);
-        if (token == token_of_visitor_.end()) return;  // a visitor from before a restart: nobody to show it to
+        if (token == token_of_visitor_.end()) return;  // a status line for a visitor gone: nothing is lost
+        append(visitors_.at(token->second), std::move(item));
+    });
+}
+
+void WebChat::deliver_message(const SessionRecord& record, nlohmann::json item, const std::string& event_id) {
+    loop_.post([this, record, event_id, item = std::move(item)]() mutable {
+        const auto token = token_of_visitor_.find(record.channel_customer_id);
+        if (token == token_of_visitor_.end()) {
+            // Forgotten (evicted, or from before a restart): the page cannot get it, and the journal must say so.
+            const std::string reason = "the web chat visitor is no longer known (evicted or from before a restart)";
+            loop_.report(cim::LogLevel::warn, "message " + event_id + " for conversation " + record.conversation_id +
+                                                  " not delivered: " + reason);
+            if (undeliverable_) undeliverable_(record, event_id, reason);
+            return;
+        }
         append(visitors_.at(token->second), std::move(item));
     });
 }
@@ -89,8 +104,9 @@ void WebChat::on_message(const web::ConnectionPtr& connection, std::string_view 
 void WebChat::on_close(const web::ConnectionPtr& connection) {
     const auto it = token_of_connection_.find(connection->id());
     if (it == token_of_connection_.end()) return;
-    auto& connections = visitors_.at(it->second).connections;
-    connections.erase(std::remove(connections.begin(), connections.end(), connection), connections.end());
+    if (const auto visitor = visitors_.find(it->second); visitor != visitors_.end() && visitor->second.connection == connection) {
+        visitor->second.connection.reset();
+    }
     token_of_connection_.erase(it);
 }
 
@@ -99,10 +115,27 @@ void WebChat::hello(const web::ConnectionPtr& connection, const nlohmann::json& 
         connection->send(error_frame("hello was already sent on this connection"));
         return;
     }
+    // Checked before anything is registered: a frame with a wrong shape changes nothing.
+    const auto token_field = frame.find("token");
+    if (token_field != frame.end() && !token_field->is_string()) {
+        connection->send(error_frame("token must be a string"));
+        return;
+    }
+    const auto last_seq_field = frame.find("lastSeq");
+    if (last_seq_field != frame.end() && !last_seq_field->is_number_unsigned()) {
+        connection->send(error_frame("lastSeq must be a non-negative integer"));
+        return;
+    }
+    const std::uint64_t last_seen = last_seq_field == frame.end() ? 0 : last_seq_field->get<std::uint64_t>();
     std::string token = string_member(frame, "token");
     auto it = visitors_.find(token);
     if (it == visitors_.end()) {
         // An unknown token (a first visit, a runtime restart, a guess) gets a fresh visitor, never someone else's.
+        if (!new_visitors_.take(connection->peer_address(), common::TokenBucket::Clock::now())) {
+            connection->send(error_frame("too many new chats from your address; try again in a minute"));
+            connection->close();
+            return;
+        }
         if (!make_room_for_a_visitor()) {
             connection->send(error_frame("too many visitors; try again later"));
             connection->close();
@@ -112,30 +145,42 @@ void WebChat::hello(const web::ConnectionPtr& connection, const nlohmann::json& 
         visitor.token = common::random_hex_128();
         visitor.visitor_id = common::random_hex_128();
         visitor.customer_id = config_.web_chat_service + ":" + visitor.visitor_id;
+        const auto rate = static_cast<double>(config_.customer_messages_per_minute);
+        visitor.messages = common::TokenBucket(rate, std::chrono::minutes(1), rate);
         token_of_visitor_[visitor.visitor_id] = visitor.token;
         it = visitors_.emplace(visitor.token, std::move(visitor)).first;
     }
     Visitor& visitor = it->second;
     visitor.last_active = ++activity_;
-    visitor.connections.push_back(connection);
+    if (visitor.connection) {
+        // The newest page wins (a reload, a second tab); the old one is told why before it closes, so it does not
+        // reconnect and take the chat back.
+        visitor.connection->send(nlohmann::json{{"type", "replaced"}}.dump());
+        visitor.connection->close();
+        token_of_connection_.erase(visitor.connection->id());
+    }
+    visitor.connection = connection;
     token_of_connection_[connection->id()] = visitor.token;
     connection->send(
         nlohmann::json{{"type", "welcome"}, {"token", visitor.token}, {"customerId", visitor.customer_id}}.dump());
-    const auto last_seen = frame.value("lastSeq", std::uint64_t{0});
     for (const auto& item : visitor.history) {
         if (item["seq"].get<std::uint64_t>() > last_seen) connection->send(item.dump());
     }
 }
 
 // Visitors are kept after their page closes (it may come back and replay), but not without bound: past
-// `max_visitors`, the one gone longest makes room. A visitor with an open page is never dropped.
+// `max_visitors`, the one gone longest makes room. A visitor with an open page or an open conversation is never
+// dropped: churning new visitors must not cut off a customer an agent is answering.
 bool WebChat::make_room_for_a_visitor() {
     if (visitors_.size() < config_.max_visitors) return true;
     auto oldest = visitors_.end();
     for (auto it = visitors_.begin(); it != visitors_.end(); ++it) {
-        if (it->second.connections.empty() && (oldest == visitors_.end() || it->second.last_active < oldest->second.last_active)) {
-            oldest = it;
+        if (it->second.connection || (oldest != visitors_.end() && it->second.last_active >= oldest->second.last_active)) {
+            continue;
         }
+        const auto record = directory_.latest(config_.web_chat_service, it->second.visitor_id);
+        if (record && record->open) continue;
+        oldest = it;
     }
     if (oldest == visitors_.end()) return false;
     token_of_visitor_.erase(oldest->second.visitor_id);
@@ -151,6 +196,11 @@ void WebChat::customer_message(Visitor& visitor, const web::ConnectionPtr& conne
         connection->send(error_frame(problem));
         return;
     }
+    // Before anything is published: a flooding page costs the journal nothing.
+    if (!visitor.messages.take(common::TokenBucket::Clock::now())) {
+        connection->send(error_frame("you are sending messages too fast; this one was not sent"));
+        return;
+    }
     const std::string message_id = common::random_uuid();
     nlohmann::json message = {{"id", message_id},
                               {"header", {{"sender", {{"id", visitor.customer_id}, {"type", "CUSTOMER"}}}}},
@@ -164,8 +214,12 @@ void WebChat::customer_message(Visitor& visitor, const web::ConnectionPtr& conne
     const auto outcome = ingest_.customer_message(config_.web_chat_service, visitor.visitor_id, visitor.customer_id,
                                                   std::move(message), "");
     if (!outcome.result.ok()) {
+        // The runtime's reason stays in the runtime's log (it may name files or internals); the page gets a retry hint.
+        if (!outcome.result.busy()) {
+            loop_.report(cim::LogLevel::warn, "a web chat message was not accepted: " + outcome.result.error);
+        }
         connection->send(error_frame(outcome.result.busy() ? "busy: the message was not sent, please retry"
-                                                           : "the message was not sent: " + outcome.result.error));
+                                                           : "the message was not sent; please retry later"));
         return;
     }
     append(visitor, {{"type", "message"},
@@ -205,7 +259,8 @@ void WebChat::end(Visitor& visitor, const web::ConnectionPtr& connection) {
     }
     const auto result = ingest_.end_session(*record, cim::EmitterType::customer, visitor.customer_id);
     if (!result.ok()) {
-        connection->send(error_frame("the chat could not be ended: " + result.error));
+        loop_.report(cim::LogLevel::warn, "a web chat end was not accepted: " + result.error);
+        connection->send(error_frame("the chat could not be ended; please retry"));
         return;
     }
     append(visitor, {{"type", "ended"}, {"reason", "ENDED"}});
@@ -215,8 +270,7 @@ void WebChat::append(Visitor& visitor, nlohmann::json item) {
     item["seq"] = visitor.next_seq++;
     visitor.history.push_back(item);
     if (visitor.history.size() > config_.history_limit) visitor.history.pop_front();
-    const std::string text = item.dump();
-    for (const auto& connection : visitor.connections) connection->send(text);
+    if (visitor.connection) visitor.connection->send(item.dump());
 }
 
 }  // namespace cim::channel

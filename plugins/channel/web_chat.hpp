@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -20,19 +21,34 @@
 #include "customer_ingest.hpp"
 #include "plugin_common/event_loop.hpp"
 #include "plugin_common/http_server.hpp"
+#include "plugin_common/rate_limit.hpp"
 
 namespace cim::channel {
 
 class WebChat {
 public:
+    /// Called on the loop's thread when a message for a visitor cannot be shown (the visitor was forgotten, or is from
+    /// before a restart): `event_id` is the message's event, `reason` why.
+    using Undeliverable = std::function<void(const SessionRecord&, const std::string& event_id, const std::string& reason)>;
+
     WebChat(const ChannelConfig& config, CustomerIngest& ingest, SessionDirectory& directory, web::EventLoop& loop)
-        : config_(config), ingest_(ingest), directory_(directory), loop_(loop) {}
+        : config_(config),
+          ingest_(ingest),
+          directory_(directory),
+          loop_(loop),
+          new_visitors_(static_cast<double>(config.new_visitors_per_minute), std::chrono::minutes(1)) {}
+
+    /// Who hears of messages that could not be shown; set before the server starts.
+    void on_undeliverable(Undeliverable handler) { undeliverable_ = std::move(handler); }
 
     /// The WebSocket route to register with the server.
     web::WebSocketRoute route();
 
     /// Shows `item` (a server → page frame without seq) to the visitor of `record`. Thread-safe.
     void deliver(const SessionRecord& record, nlohmann::json item);
+    /// The same for a message travelling in event `event_id`: when there is no visitor to show it to, the
+    /// Undeliverable handler hears of it (a message never vanishes silently). Thread-safe.
+    void deliver_message(const SessionRecord& record, nlohmann::json item, const std::string& event_id);
 
 private:
     struct Visitor {
@@ -41,7 +57,10 @@ private:
         std::string customer_id;
         std::uint64_t next_seq = 1;
         std::deque<nlohmann::json> history;
-        std::vector<web::ConnectionPtr> connections;
+        // One live socket per visitor: a page that opens another replaces the first, so one token cannot multiply
+        // every message it receives by any number of sockets.
+        web::ConnectionPtr connection;
+        common::TokenBucket messages{1, std::chrono::minutes(1), 1};  // set to the configured rate when made
         std::unordered_set<std::string> read;  // message ids already reported read
         std::uint64_t last_active = 0;          // for evicting the longest-gone visitor when there are too many
     };
@@ -62,6 +81,8 @@ private:
     CustomerIngest& ingest_;
     SessionDirectory& directory_;
     web::EventLoop& loop_;
+    Undeliverable undeliverable_;
+    common::KeyedRateLimit new_visitors_;  // per client address
     std::unordered_map<std::string, Visitor> visitors_;                  // by token
     std::unordered_map<std::string, std::string> token_of_visitor_;      // visitor id → token
     std::unordered_map<std::uint64_t, std::string> token_of_connection_;

@@ -1,5 +1,9 @@
 #include "webhook_sender.hpp"
 
+#include <chrono>
+
+#include "webhook_signature.hpp"
+
 namespace cim::channel {
 namespace {
 
@@ -29,7 +33,15 @@ void WebhookSender::attempt(const std::string& conversation_id, int attempt_numb
         finish(conversation_id);
         return;
     }
-    client_.post_json(url, delivery.body, policy_.timeout, [this, conversation_id, attempt_number](web::HttpResult result) {
+    // Signed at each attempt, with the time of that attempt: a retry is as fresh as a first try to the receiver.
+    const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!delivery.secret.empty()) {
+        headers.emplace_back(timestamp_header, std::to_string(now_s));
+        headers.emplace_back(signature_header, webhook_signature(delivery.secret, now_s, delivery.body));
+    }
+    client_.post_json(url, delivery.body, policy_.timeout, std::move(headers),
+                      [this, conversation_id, attempt_number](web::HttpResult result) {
         const auto queue = queues_.find(conversation_id);
         if (queue == queues_.end() || queue->second.empty()) return;
         if (result.ok) {

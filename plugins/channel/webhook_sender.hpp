@@ -19,6 +19,7 @@ struct WebhookDelivery {
     std::string event_id;  ///< the event the message travelled in (what a FAILED notification refers to)
     std::string url;
     std::string body;      ///< the JSON POSTed
+    std::string secret;    ///< the connector's webhook_secret: each attempt is signed afresh (webhook_signature.hpp)
 };
 
 struct WebhookPolicy {

@@ -15,7 +15,7 @@ import { chromium } from 'playwright-core';
 const OVERALL_TIMEOUT_MS = 90_000;
 const STARTUP_TIMEOUT_MS = 20_000;
 const STEP_TIMEOUT_MS = 15_000;
-const PASSWORD = 'secret';
+const PASSWORD = 'correct-horse';  // hash-password refuses fewer than 8 characters
 
 function usage(problem) {
   console.error(`contact_center.test.mjs: ${problem}`);

@@ -745,8 +745,12 @@ TEST_CASE("run --log-level sets how much it logs, and an unknown level is a usag
 TEST_CASE("the default runtime.toml loads the four contact-center plugins with no wiring warning", "[cli][check]") {
     const auto result = cimrt({"check", std::string(CIMRT_SOURCE_DIR) + "/runtime.toml"});
     REQUIRE_THAT(result, ExitsWith(0));
-    CHECK(result.err.find("warning") == std::string::npos);
+    CHECK(result.out.find("warning:") == std::string::npos);
     CHECK_THAT(result.out, Catch::EndsWith("runtime.toml: OK (4 plugin(s) loaded, 0 warning(s))\n"));
+    // Its demo accounts are loud about it (the plugins' load-time warnings), and nothing else is.
+    CHECK(count_of(result.err, "uses a demo password hash") == 2);
+    CHECK(count_of(result.err, "\n") == 2);
+    CHECK_THAT(result.err, Catch::Contains("agent 'alice'") && Catch::Contains("agent 'bob'"));
 }
 
 TEST_CASE("hash-password prints a salted argon2id hash; a too short password is a usage error", "[cli]") {
@@ -756,9 +760,29 @@ TEST_CASE("hash-password prints a salted argon2id hash; a too short password is 
     const auto second = cimrt({"hash-password"}, "correct horse\n");
     REQUIRE_THAT(second, ExitsWith(0));
     CHECK(first.out != second.out);  // a fresh salt each time
-    const auto short_one = cimrt({"hash-password"}, "abc\n");
+    const auto short_one = cimrt({"hash-password"}, "seven77\n");
     REQUIRE_THAT(short_one, ExitsWith(64));
-    CHECK(short_one.err == "hash-password: the password must have at least 4 characters\n");
+    CHECK(short_one.err == "hash-password: the password must have at least 8 characters (this one has 7)\n");
+    CHECK(short_one.out.empty());  // no hash of a password too short to keep
+    REQUIRE_THAT(cimrt({"hash-password"}, "eight888\n"), ExitsWith(0));
+}
+
+TEST_CASE("check warns, naming the agent, when an agent's password hash is one of the shipped demo hashes",
+          "[cli][check]") {
+    Workspace ws;
+    // The real agent plugin (beside the fixtures) with runtime.toml's demo account alice and a real account carol.
+    const std::string config = ws.write(
+        "runtime.toml",
+        "[runtime]\nthreads = 2\nplugin_dir = \"" + fixtures + "/..\"\n[store]\nkind = \"memory\"\n[plugins.agent]\n"
+        "listen = \"127.0.0.1:0\"\n[[plugins.agent.agents]]\nid = \"alice\"\npassword_hash = "
+        "\"$argon2id$v=19$m=65536,t=2,p=1$zFE/fcC5OL0fbPhlKVzuuQ$oY1f95gxqeoz9+SVNKLwe5JH+tvYSAbIoeHnDffTXfY\"\n"
+        "[[plugins.agent.agents]]\nid = \"carol\"\npassword_hash = "
+        "\"$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$3M0oD9c5ZCk8w2J0VQ1eQm0X2c4v2mVdJ0H1m3dZxJk\"\n");
+    const auto result = cimrt({"check", config});
+    REQUIRE_THAT(result, ExitsWith(0));
+    CHECK_THAT(result.err, Catch::Contains("agent 'alice' uses a demo password hash shipped with cimrt"));
+    CHECK_THAT(result.err, Catch::Contains("cimrt hash-password"));
+    CHECK_THAT(result.err, !Catch::Contains("'carol'"));
 }
 
 TEST_CASE("inspect csat aggregates the survey results per agent and overall", "[cli][inspect]") {

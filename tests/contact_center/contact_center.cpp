@@ -1,6 +1,7 @@
 #include "contact_center.hpp"
 
 #include <atomic>
+#include <cstdlib>
 #include <condition_variable>
 #include <unistd.h>
 #include <sstream>
@@ -34,15 +35,43 @@ struct WebhookServer::Impl {
     std::vector<nlohmann::json> received;
     int failures_left = 0;
     std::size_t attempts = 0;
+    std::string secret;
+    std::size_t bad_signatures = 0;
+
+    // The receiver's side of plugins/channel/README.md: HMAC-SHA256(secret, timestamp + "." + body), hex, "v1=",
+    // compared in constant time; a timestamp more than 5 minutes from now is a replay.
+    bool signed_correctly(const web::HttpRequest& request) const {
+        const std::string timestamp = request.header("x-cim-timestamp");
+        const std::string signature = request.header("x-cim-signature");
+        if (timestamp.empty() || signature.size() != 3 + 2 * crypto_auth_hmacsha256_BYTES) return false;
+        const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+        if (std::llabs(now - std::stoll(timestamp)) > 300) return false;
+        const std::string message = timestamp + "." + request.body;
+        crypto_auth_hmacsha256_state state;
+        crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(secret.data()), secret.size());
+        crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(message.data()), message.size());
+        unsigned char mac[crypto_auth_hmacsha256_BYTES];
+        crypto_auth_hmacsha256_final(&state, mac);
+        char hex[2 * crypto_auth_hmacsha256_BYTES + 1];
+        sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
+        const std::string expected = std::string("v1=") + hex;
+        return sodium_memcmp(expected.data(), signature.data(), expected.size()) == 0;
+    }
 };
 
-WebhookServer::WebhookServer(int failures) : impl_(std::make_unique<Impl>()) {
+WebhookServer::WebhookServer(int failures, std::string secret) : impl_(std::make_unique<Impl>()) {
+    if (sodium_init() < 0) throw std::runtime_error("libsodium init failed");
     impl_->failures_left = failures;
+    impl_->secret = std::move(secret);
     impl_->server = std::make_unique<web::HttpServer>(
         impl_->loop, web::ListenAddress{"127.0.0.1", 0},
         [impl = impl_.get()](const web::HttpRequest& request) {
             std::lock_guard lock(impl->mutex);
             ++impl->attempts;
+            if (!impl->secret.empty() && !impl->signed_correctly(request)) {
+                ++impl->bad_signatures;
+                return web::HttpResponse::error(401, "bad signature");
+            }
             if (impl->failures_left > 0) {
                 --impl->failures_left;
                 return web::HttpResponse::error(500, "failing on purpose");
@@ -62,6 +91,11 @@ WebhookServer::~WebhookServer() {
 }
 
 std::uint16_t WebhookServer::port() const { return impl_->server->port(); }
+
+std::size_t WebhookServer::bad_signatures() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->bad_signatures;
+}
 
 std::size_t WebhookServer::attempts() const {
     std::lock_guard lock(impl_->mutex);

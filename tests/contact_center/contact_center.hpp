@@ -23,10 +23,14 @@ namespace cim::test {
 /// A salted hash as `cimrt hash-password` makes, with libsodium's minimum cost so tests stay fast.
 std::string password_hash(const std::string& password);
 
-/// Records what a connector's webhook receives; answers 500 to the first `failures` requests.
+/// Records what a connector's webhook receives; answers 500 to the first `failures` requests. With a `secret`, it
+/// verifies each request's signature as plugins/channel/README.md tells a receiver to, and answers 401 (recording
+/// nothing) when it does not hold.
 class WebhookServer {
 public:
-    explicit WebhookServer(int failures = 0);
+    explicit WebhookServer(int failures = 0, std::string secret = {});
+    /// Requests refused for a missing, stale or wrong signature.
+    std::size_t bad_signatures() const;
     ~WebhookServer();
     std::uint16_t port() const;
     /// Waits for the n-th (1-based) successfully received body; throws after `timeout`.

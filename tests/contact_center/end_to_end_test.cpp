@@ -20,6 +20,7 @@ using nlohmann::json;
 namespace {
 
 const std::string token = "acme-token-0123456789";
+const std::string webhook_secret = "acme-webhook-secret-0123456789";
 
 json cim_message(const std::string& id, const std::string& customer, const std::string& text) {
     return {{"id", id},
@@ -48,10 +49,11 @@ bool transcript_has(const json& frame, const std::string& text) {
 }  // namespace
 
 TEST_CASE("a connector's customer is served by the bot, an agent and the survey, with webhooks and read receipts") {
-    WebhookServer webhook;
+    WebhookServer webhook(0, webhook_secret);
     ContactCenterSetup setup;
     setup.channel_options = "[[plugins.channel.connectors]]\nservice = \"acme\"\ntoken = \"" + token +
-                            "\"\nwebhook = \"http://127.0.0.1:" + std::to_string(webhook.port()) + "/cim\"\n";
+                            "\"\nwebhook = \"http://127.0.0.1:" + std::to_string(webhook.port()) + "/cim\"\n" +
+                            "webhook_secret = \"" + webhook_secret + "\"\n";
     ContactCenter cc(setup);
     auto alice = cc.desk("alice");
 
@@ -243,8 +245,10 @@ TEST_CASE("a webhook that fails is retried, and a final failure becomes a FAILED
     setup.channel_options = "webhook_retries = 3\nwebhook_backoff = \"10ms\"\n"
                             "[[plugins.channel.connectors]]\nservice = \"acme\"\ntoken = \"" + token +
                             "\"\nwebhook = \"http://127.0.0.1:" + std::to_string(flaky.port()) + "/cim\"\n"
+                            "webhook_secret = \"" + webhook_secret + "\"\n"
                             "[[plugins.channel.connectors]]\nservice = \"dead\"\ntoken = \"dead-token-0123456789\"\n"
-                            "webhook = \"http://127.0.0.1:" + std::to_string(dead.port()) + "/cim\"\n";
+                            "webhook = \"http://127.0.0.1:" + std::to_string(dead.port()) + "/cim\"\n"
+                            "webhook_secret = \"" + webhook_secret + "\"\n";
     ContactCenter cc(setup);
 
     REQUIRE(http_request(cc.channel_port, "POST", "/cim-messages", cim_message("m1", "+1", "hello").dump(), token).status == 202);

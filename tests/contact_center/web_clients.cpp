@@ -2,8 +2,12 @@
 
 #include <utility>  // before Asio (Boost 1.74 + g++ 12)
 
+#include <cerrno>
 #include <deque>
+#include <filesystem>
 #include <sstream>
+
+#include <sys/socket.h>
 #include <stdexcept>
 
 #include <boost/asio.hpp>
@@ -80,8 +84,12 @@ struct WsClient::Impl {
     }
 };
 
-WsClient::WsClient(std::uint16_t port, const std::string& path) : impl_(std::make_unique<Impl>()) {
+WsClient::WsClient(std::uint16_t port, const std::string& path, const std::string& origin) : impl_(std::make_unique<Impl>()) {
     beast::get_lowest_layer(impl_->ws).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    if (!origin.empty()) {
+        impl_->ws.set_option(websocket::stream_base::decorator(
+            [origin](websocket::request_type& request) { request.set(http::field::origin, origin); }));
+    }
     impl_->ws.handshake("127.0.0.1:" + std::to_string(port), path);
     impl_->ws.text(true);
     impl_->read(*this);
@@ -142,6 +150,69 @@ bool WsClient::wait_closed(std::chrono::milliseconds timeout) {
 std::vector<nlohmann::json> WsClient::frames() const {
     std::lock_guard lock(mutex_);
     return frames_;
+}
+
+struct SilentClients::Impl {
+    asio::io_context io;
+    std::vector<std::unique_ptr<tcp::socket>> raw;
+    std::vector<std::unique_ptr<websocket::stream<tcp::socket>>> ws;
+};
+
+SilentClients::SilentClients() : impl_(std::make_unique<Impl>()) {}
+SilentClients::~SilentClients() = default;
+
+void SilentClients::open_tcp(std::uint16_t port) {
+    auto socket = std::make_unique<tcp::socket>(impl_->io);
+    socket->connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    impl_->raw.push_back(std::move(socket));
+}
+
+void SilentClients::open_ws(std::uint16_t port, const std::string& path, const std::vector<nlohmann::json>& frames) {
+    auto ws = std::make_unique<websocket::stream<tcp::socket>>(impl_->io);
+    ws->next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    ws->handshake("127.0.0.1:" + std::to_string(port), path);
+    ws->text(true);
+    for (const auto& frame : frames) ws->write(asio::buffer(frame.dump()));
+    impl_->ws.push_back(std::move(ws));
+}
+
+std::size_t SilentClients::size() const { return impl_->raw.size() + impl_->ws.size(); }
+
+namespace {
+
+// Drains what is buffered on `fd` without blocking: true when the peer has closed (EOF or reset).
+bool peer_closed(int fd) {
+    char buffer[65536];
+    for (;;) {
+        const auto n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+        if (n > 0) continue;
+        if (n == 0) return true;
+        return errno != EAGAIN && errno != EWOULDBLOCK;
+    }
+}
+
+}  // namespace
+
+std::size_t SilentClients::closed_by_server() {
+    std::size_t closed = 0;
+    for (auto& socket : impl_->raw) closed += peer_closed(socket->native_handle()) ? 1 : 0;
+    for (auto& ws : impl_->ws) closed += peer_closed(ws->next_layer().native_handle()) ? 1 : 0;
+    return closed;
+}
+
+bool eventually(const std::function<bool()>& holds, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (holds()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return holds();
+}
+
+std::size_t open_descriptors() {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+    return n;
 }
 
 std::function<bool(const nlohmann::json&)> frame_of(const std::string& type, const std::string& conversation_id) {

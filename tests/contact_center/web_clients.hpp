@@ -31,7 +31,8 @@ HttpReply http_request(std::uint16_t port, const std::string& method, const std:
 /// A WebSocket client on its own I/O thread; frames received are kept in order for the test to wait on.
 class WsClient {
 public:
-    WsClient(std::uint16_t port, const std::string& path);
+    /// Connects and upgrades; `origin` non-empty sends it as a browser would. Throws when the server refuses.
+    WsClient(std::uint16_t port, const std::string& path, const std::string& origin = {});
     ~WsClient();
     WsClient(const WsClient&) = delete;
     WsClient& operator=(const WsClient&) = delete;
@@ -58,6 +59,32 @@ private:
     bool closed_ = false;
     friend struct Impl;
 };
+
+/// Connections that do nothing they are not told to, above all never read: a stuck or hostile client as the server
+/// sees it. All on one thread-less io_context (blocking calls), so hundreds cost no threads.
+class SilentClients {
+public:
+    SilentClients();
+    ~SilentClients();
+    /// A TCP connection that sends nothing at all.
+    void open_tcp(std::uint16_t port);
+    /// A WebSocket (handshake done) that sends `frames` and then never reads again.
+    void open_ws(std::uint16_t port, const std::string& path, const std::vector<nlohmann::json>& frames = {});
+    std::size_t size() const;
+    /// How many the server has closed so far (reads what is buffered, without blocking, to find the end).
+    std::size_t closed_by_server();
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+/// Polls `holds` every 20 ms until it is true or `timeout` has passed; its last answer.
+bool eventually(const std::function<bool()>& holds, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+/// Descriptors this process has open (/proc/self/fd): the test hosts the runtime, so a leaked socket shows here.
+std::size_t open_descriptors();
 
 /// A frame predicate: `type` equals `type` and, if given, `conversationId` equals `conversation_id`.
 std::function<bool(const nlohmann::json&)> frame_of(const std::string& type, const std::string& conversation_id = {});

@@ -17,6 +17,7 @@ struct EventLoop::Impl {
     boost::asio::io_context io{1};
     std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work;
     std::thread thread;
+    EventLoop::Log log;
 };
 
 }  // namespace cim::web

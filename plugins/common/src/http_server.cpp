@@ -1,17 +1,18 @@
 #include "plugin_common/http_server.hpp"
 
-#include "event_loop_impl.hpp"
+#include "server_state.hpp"
+#include "websocket_session.hpp"
 
-#include <deque>
+#include <algorithm>
+#include <cctype>
 #include <future>
 #include <stdexcept>
-#include <unordered_map>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -29,141 +30,12 @@ using asio::use_awaitable;
 
 namespace {
 
-constexpr auto read_timeout = std::chrono::seconds(30);
+using detail::ConnectionSlot;
+using detail::log_failure;
+using detail::short_error_id;
+using detail::WebSocketSession;
 
-class WebSocketSession;
-
-}  // namespace
-
-// Everything the server's coroutines share; kept alive by each of them, so a connection that outlives stop() still
-// finds it.
-struct HttpServer::State {
-    State(asio::io_context& io, Handler h, std::vector<WebSocketRoute> r, HttpServerOptions o)
-        : acceptor(io), handler(std::move(h)), routes(std::move(r)), options(o) {}
-
-    tcp::acceptor acceptor;
-    Handler handler;
-    std::vector<WebSocketRoute> routes;
-    HttpServerOptions options;
-    std::uint64_t next_id = 1;
-    // How to close each open connection at stop(); touched only on the loop's thread.
-    std::unordered_map<std::uint64_t, std::function<void()>> closers;
-    bool stopped = false;
-
-    const WebSocketRoute* route(std::string_view path) const {
-        for (const WebSocketRoute& r : routes) {
-            if (r.path == path) return &r;
-        }
-        return nullptr;
-    }
-};
-
-namespace {
-
-// Removes a connection's closer when its coroutine ends, however it ends.
-struct CloserRegistration {
-    std::shared_ptr<HttpServer::State> state;
-    std::uint64_t id;
-    ~CloserRegistration() { state->closers.erase(id); }
-};
-
-class WebSocketSession final : public WebSocketConnection, public std::enable_shared_from_this<WebSocketSession> {
-public:
-    WebSocketSession(std::shared_ptr<HttpServer::State> state, tcp::socket socket, const WebSocketRoute& route)
-        : state_(std::move(state)), route_(route), ws_(std::move(socket)), id_(state_->next_id++) {}
-
-    void send(std::string text) override {
-        asio::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
-            self->enqueue(std::move(text));
-        });
-    }
-
-    void close() override {
-        asio::post(ws_.get_executor(), [self = shared_from_this()] { self->close_now(); });
-    }
-
-    std::uint64_t id() const override { return id_; }
-
-    awaitable<void> run(http::request<http::string_body> request) {
-        auto self = shared_from_this();
-        state_->closers[id_] = [weak = std::weak_ptr<WebSocketSession>(self)] {
-            if (auto s = weak.lock()) s->drop();
-        };
-        CloserRegistration registration{state_, id_};
-        ws_.read_message_max(state_->options.max_message);
-        ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-        beast::error_code error;
-        co_await ws_.async_accept(request, asio::redirect_error(use_awaitable, error));
-        if (error) co_return;
-        if (route_.on_open) route_.on_open(self);
-        beast::flat_buffer buffer;
-        while (!closed_) {
-            co_await ws_.async_read(buffer, asio::redirect_error(use_awaitable, error));
-            if (error) break;
-            const auto data = buffer.data();
-            route_.on_message(self, std::string_view(static_cast<const char*>(data.data()), data.size()));
-            buffer.consume(buffer.size());
-        }
-        closed_ = true;
-        if (route_.on_close) route_.on_close(self);
-    }
-
-private:
-    void enqueue(std::string text) {
-        if (closed_ || close_after_writing_) return;
-        if (outbox_.size() >= state_->options.max_outbox) {
-            drop();  // a client this far behind is gone or stuck; its page reconnects and replays
-            return;
-        }
-        outbox_.push_back(std::move(text));
-        if (writing_) return;
-        writing_ = true;  // now, not when the coroutine starts: a second enqueue before then must not start another
-        asio::co_spawn(ws_.get_executor(), write_all(shared_from_this()), asio::detached);
-    }
-
-    static awaitable<void> write_all(std::shared_ptr<WebSocketSession> self) {
-        beast::error_code error;
-        while (!self->outbox_.empty() && !self->dropped_) {
-            self->ws_.text(true);
-            co_await self->ws_.async_write(asio::buffer(self->outbox_.front()), asio::redirect_error(use_awaitable, error));
-            if (error) break;
-            self->outbox_.pop_front();
-        }
-        self->writing_ = false;
-        if (self->close_after_writing_) self->close_now();
-    }
-
-    // A close requested after send() goes out after what was sent (an error frame, then the close).
-    void close_now() {
-        if (writing_) {
-            close_after_writing_ = true;
-            return;
-        }
-        if (closed_) return;
-        closed_ = true;
-        ws_.async_close(websocket::close_code::normal, [self = shared_from_this()](beast::error_code) {});
-    }
-
-    // Closing the socket ends the pending read and write at once (used at stop and for slow clients).
-    void drop() {
-        closed_ = true;
-        dropped_ = true;
-        beast::error_code ignored;
-        beast::get_lowest_layer(ws_).socket().close(ignored);
-    }
-
-    std::shared_ptr<HttpServer::State> state_;
-    const WebSocketRoute& route_;
-    websocket::stream<beast::tcp_stream> ws_;
-    std::uint64_t id_;
-    std::deque<std::string> outbox_;
-    bool writing_ = false;
-    bool closed_ = false;               // no more frames are taken
-    bool dropped_ = false;              // the socket is gone: stop writing at once
-    bool close_after_writing_ = false;
-};
-
-HttpRequest to_request(const http::request<http::string_body>& in) {
+HttpRequest to_request(const http::request<http::string_body>& in, const std::string& peer) {
     HttpRequest out;
     out.method = std::string(in.method_string());
     const std::string_view target(in.target().data(), in.target().size());
@@ -172,6 +44,12 @@ HttpRequest to_request(const http::request<http::string_body>& in) {
     if (question != std::string_view::npos) out.query = std::string(target.substr(question + 1));
     if (auto it = in.find(http::field::authorization); it != in.end()) out.authorization = std::string(it->value());
     if (auto it = in.find(http::field::content_type); it != in.end()) out.content_type = std::string(it->value());
+    for (const auto& field : in) {
+        std::string name(field.name_string());
+        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        out.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    out.peer_address = peer;
     out.body = in.body();
     return out;
 }
@@ -188,28 +66,43 @@ http::response<http::string_body> to_response(const HttpResponse& in, unsigned v
     return out;
 }
 
-HttpResponse answer(HttpServer::State& state, const http::request<http::string_body>& request) {
+HttpResponse answer(HttpServer::State& state, const HttpRequest& request) {
     try {
-        return state.handler(to_request(request));
+        return state.handler(request);
     } catch (const std::exception& e) {
-        return HttpResponse::error(500, e.what());
+        // The client gets an id to quote, the operator the text: internal messages (paths, SQL, ids) stay inside.
+        const std::string id = short_error_id();
+        state.log(cim::LogLevel::error, "error " + id + ": " + request.method + " " + request.path + " failed: " + e.what());
+        auto response = HttpResponse::error(500, "internal error; quote error id " + id + " to the operator");
+        response.headers.emplace_back("X-Error-Id", id);
+        return response;
     }
 }
 
-awaitable<void> serve(std::shared_ptr<HttpServer::State> state, tcp::socket socket) {
+// A browser names the page that opens a WebSocket in Origin; only the server's own pages and the configured origins
+// may, so another site cannot open a desk or chat socket with its visitor's browser. Non-browsers send no Origin.
+bool origin_allowed(const HttpServer::State& state, const HttpRequest& request) {
+    const std::string origin = request.header("origin");
+    if (origin.empty()) return true;
+    const std::string host = request.header("host");
+    if (!host.empty() && (origin == "http://" + host || origin == "https://" + host)) return true;
+    const auto& allowed = state.options.allowed_origins;
+    return std::find(allowed.begin(), allowed.end(), origin) != allowed.end();
+}
+
+awaitable<void> serve(std::shared_ptr<HttpServer::State> state, tcp::socket socket, std::string peer) {
+    ConnectionSlot slot(state, std::move(peer));
     beast::tcp_stream stream(std::move(socket));
-    const std::uint64_t id = state->next_id++;
-    state->closers[id] = [&stream] {
+    slot.on_stop([&stream] {
         beast::error_code ignored;
         stream.socket().close(ignored);
-    };
-    CloserRegistration registration{state, id};
+    });
     beast::flat_buffer buffer;
     beast::error_code error;
     for (;;) {
         http::request_parser<http::string_body> parser;
         parser.body_limit(state->options.max_body);
-        stream.expires_after(read_timeout);
+        stream.expires_after(state->options.idle_timeout);  // an idle keep-alive connection or a trickling request
         co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, error));
         if (error == http::error::body_limit) {
             auto response = to_response(HttpResponse::error(413, "request body too large"), 11, false);
@@ -218,31 +111,63 @@ awaitable<void> serve(std::shared_ptr<HttpServer::State> state, tcp::socket sock
         }
         if (error) break;
         http::request<http::string_body> request = parser.release();
+        HttpRequest plain = to_request(request, slot.peer());
         if (websocket::is_upgrade(request)) {
-            const std::string_view target(request.target().data(), request.target().size());
-            if (const WebSocketRoute* route = state->route(target.substr(0, target.find('?')))) {
-                stream.expires_never();
-                auto session = std::make_shared<WebSocketSession>(state, stream.release_socket(), *route);
-                co_await session->run(std::move(request));
+            if (const WebSocketRoute* route = state->route(plain.path)) {
+                if (!origin_allowed(*state, plain)) {
+                    state->log(cim::LogLevel::warn, "refused a WebSocket on " + plain.path + " from " + slot.peer() +
+                                                        ": origin '" + plain.header("origin") + "' is not allowed");
+                    auto response = to_response(HttpResponse::error(403, "this origin may not open a WebSocket here"),
+                                                request.version(), false);
+                    co_await http::async_write(stream, response, asio::redirect_error(use_awaitable, error));
+                    break;
+                }
+                stream.expires_never();  // the WebSocket keeps its own timeouts
+                auto session = std::make_shared<WebSocketSession>(state, stream.release_socket(), *route, slot);
+                co_await session->run(std::move(request), slot);
                 co_return;
             }
         }
         const bool keep_alive = request.keep_alive();
-        auto response = to_response(answer(*state, request), request.version(), keep_alive);
+        auto response = to_response(answer(*state, plain), request.version(), keep_alive);
+        stream.expires_after(state->options.idle_timeout);  // a client that never reads its answer
         co_await http::async_write(stream, response, asio::redirect_error(use_awaitable, error));
         if (error || !keep_alive) break;
     }
     stream.socket().shutdown(tcp::socket::shutdown_send, error);
 }
 
+// Out of descriptors (EMFILE, ENFILE): accepting again at once would fail again at once and spin the loop's thread,
+// so wait, longer each time, until a connection closes and frees one.
+bool out_of_descriptors(const beast::error_code& error) {
+    return error == asio::error::no_descriptors || error == boost::system::errc::too_many_files_open_in_system;
+}
+
 awaitable<void> accept_all(std::shared_ptr<HttpServer::State> state) {
+    auto backoff = std::chrono::milliseconds(10);
     for (;;) {
         beast::error_code error;
         tcp::socket socket = co_await state->acceptor.async_accept(asio::redirect_error(use_awaitable, error));
         if (!state->acceptor.is_open()) co_return;
-        if (error) continue;
-        if (state->closers.size() >= state->options.max_connections) continue;  // the socket closes here
-        asio::co_spawn(state->acceptor.get_executor(), serve(state, std::move(socket)), asio::detached);
+        if (error) {
+            if (out_of_descriptors(error)) {
+                state->log(cim::LogLevel::warn, "cannot accept connections: " + error.message() + "; retrying in " +
+                                                    std::to_string(backoff.count()) + " ms");
+                asio::steady_timer wait(state->acceptor.get_executor(), backoff);
+                co_await wait.async_wait(asio::redirect_error(use_awaitable, error));
+                backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
+            }
+            continue;
+        }
+        backoff = std::chrono::milliseconds(10);
+        beast::error_code ignored;
+        const auto remote = socket.remote_endpoint(ignored);
+        if (ignored) continue;  // already gone
+        std::string peer = remote.address().to_string();
+        if (!state->limits.admit(peer)) continue;  // the socket closes here: over the server's or the address's cap
+        // What admit() counted, the ConnectionSlot made first thing in serve() releases, however serve() ends.
+        asio::co_spawn(state->acceptor.get_executor(), serve(state, std::move(socket), std::move(peer)),
+                       log_failure(state, "an HTTP connection"));
     }
 }
 
@@ -250,7 +175,7 @@ awaitable<void> accept_all(std::shared_ptr<HttpServer::State> state) {
 
 HttpServer::HttpServer(EventLoop& loop, ListenAddress address, Handler handler, std::vector<WebSocketRoute> routes,
                        HttpServerOptions options)
-    : loop_(loop), state_(std::make_shared<State>(loop.impl().io, std::move(handler), std::move(routes), options)) {
+    : loop_(loop), state_(std::make_shared<State>(loop, std::move(handler), std::move(routes), std::move(options))) {
     address_ = std::move(address);
 }
 
@@ -270,10 +195,14 @@ void HttpServer::start() {
         throw std::runtime_error("cannot listen on " + where + ": " + e.what());
     }
     port_ = state_->acceptor.local_endpoint().port();
-    asio::co_spawn(loop_.impl().io, accept_all(state_), asio::detached);
+    asio::co_spawn(loop_.impl().io, accept_all(state_), log_failure(state_, "the accept loop"));
 }
 
 std::uint16_t HttpServer::port() const { return port_; }
+
+std::size_t HttpServer::connection_count() const { return state_->limits.total(); }
+
+std::size_t HttpServer::peak_queued_bytes() const { return state_->peak_queued.load(std::memory_order_relaxed); }
 
 void HttpServer::stop() {
     if (state_->stopped || !loop_.impl().thread.joinable()) {
@@ -294,3 +223,4 @@ void HttpServer::stop() {
 }
 
 }  // namespace cim::web
+

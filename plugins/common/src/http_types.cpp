@@ -1,5 +1,7 @@
 #include "plugin_common/http_types.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <stdexcept>
 
@@ -11,6 +13,16 @@ HttpResponse HttpResponse::error(unsigned status, std::string_view message, std:
     nlohmann::json body = {{"error", message}};
     if (!field.empty()) body["field"] = field;
     return json(status, body.dump());
+}
+
+std::string HttpRequest::header(std::string_view name) const {
+    for (const auto& [key, value] : headers) {
+        if (key.size() == name.size() &&
+            std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); })) {
+            return value;
+        }
+    }
+    return {};
 }
 
 HttpResponse HttpResponse::json(unsigned status, std::string body) {

@@ -7,6 +7,9 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
+
+#include <cim/logger.hpp>
 
 namespace cim::web {
 
@@ -26,6 +29,13 @@ public:
     void post(std::function<void()> task);
     /// Runs `task` on the loop's thread after `delay`, unless the loop stops first. Thread-safe.
     void post_after(std::chrono::milliseconds delay, std::function<void()> task);
+
+    /// Where the loop, its server and its client report what went wrong inside a completion handler (an exception a
+    /// handler threw, a connection closed for breaking a limit): a plugin passes its own log. Set before start().
+    using Log = std::function<void(cim::LogLevel, const std::string&)>;
+    void set_log(Log log);
+    /// Reports through the log set with set_log() (nothing when none is set). Never throws.
+    void report(cim::LogLevel level, const std::string& message) const noexcept;
 
     struct Impl;
     /// For the server and client in this library; plugins never need it.

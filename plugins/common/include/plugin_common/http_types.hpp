@@ -17,6 +17,13 @@ struct HttpRequest {
     std::string authorization;  ///< the Authorization header, verbatim; empty when absent
     std::string content_type;
     std::string body;
+    /// Every header as received, names lowercased (HTTP names are case-insensitive), in order.
+    std::vector<std::pair<std::string, std::string>> headers;
+    /// The client's IP address as the socket sees it ("127.0.0.1", "::1"); a proxy in front shows as itself.
+    std::string peer_address;
+
+    /// The first header named `name` (any case); empty when absent.
+    std::string header(std::string_view name) const;
 };
 
 /// What a handler answers.
