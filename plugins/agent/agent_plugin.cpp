@@ -16,6 +16,7 @@
 
 #include "agent_config.hpp"
 #include "desk_entries.hpp"
+#include "desk_frame.hpp"
 #include "password.hpp"
 #include "plugin_common/event_loop.hpp"
 #include "plugin_common/http_server.hpp"
@@ -388,12 +389,13 @@ private:
     // ---- desk input (the loop's thread) -----------------------------------------------------------------------
 
     void desk_frame(const web::ConnectionPtr& connection, std::string_view text) {
-        const nlohmann::json frame = nlohmann::json::parse(text, nullptr, false);
-        if (frame.is_discarded() || !frame.is_object()) {
+        const std::optional<DeskFrame> decoded = decode_desk_frame(text);
+        if (!decoded) {
             connection->send(error_frame("malformed frame: expected a JSON object"));
             return;
         }
-        const std::string type = string_at(frame, "type");
+        const DeskFrame& frame = *decoded;
+        const std::string& type = frame.type;
         if (type == "login") {
             login(connection, frame);
             return;
@@ -405,7 +407,7 @@ private:
             return;
         }
         const std::string agent_id = who->second;
-        const std::string conversation_id = string_at(frame, "conversationId");
+        const std::string& conversation_id = frame.conversation_id;
         if (type == "accept") {
             accept(connection, agent_id, conversation_id);
             return;
@@ -420,7 +422,7 @@ private:
         if (type == "message" || type == "whisper") {
             say(connection, agent_id, conversation_id, c, frame, type == "whisper");
         } else if (type == "read") {
-            const std::string event_id = string_at(frame, "eventId");
+            const std::string& event_id = frame.event_id;
             if (event_id.empty()) {
                 connection->send(error_frame("eventId is required", conversation_id));
                 return;
@@ -441,11 +443,11 @@ private:
         }
     }
 
-    void login(const web::ConnectionPtr& connection, const nlohmann::json& frame) {
-        const std::string agent_id = string_at(frame, "agentId");
+    void login(const web::ConnectionPtr& connection, const DeskFrame& frame) {
+        const std::string& agent_id = frame.agent_id;
         const auto account = accounts_.find(agent_id);
         // The hash is checked outside the lock: it is slow on purpose, and routing must not wait for it.
-        const bool valid = account != accounts_.end() && password_matches(account->second.password_hash, string_at(frame, "password"));
+        const bool valid = account != accounts_.end() && password_matches(account->second.password_hash, frame.password);
         if (!valid) {
             log().warn("failed agent login for '" + agent_id + "'");
             connection->send(error_frame("invalid credentials"));
@@ -529,8 +531,8 @@ private:
     }
 
     void say(const web::ConnectionPtr& connection, const std::string& agent_id, const std::string& conversation_id,
-             Conversation& c, const nlohmann::json& frame, bool whisper) {
-        const std::string text = string_at(frame, "text");
+             Conversation& c, const DeskFrame& frame, bool whisper) {
+        const std::string& text = frame.text;
         if (text.empty() || text.size() > max_text) {
             connection->send(error_frame("text is required (at most " + std::to_string(max_text) + " bytes)", conversation_id));
             return;
@@ -561,13 +563,8 @@ private:
     }
 
     void wrap_up(const web::ConnectionPtr& connection, const std::string& agent_id, const std::string& conversation_id,
-                 Conversation& c, const nlohmann::json& frame) {
-        std::vector<std::string> categories;
-        if (frame.contains("categories") && frame["categories"].is_array()) {
-            for (const auto& category : frame["categories"]) {
-                if (category.is_string()) categories.push_back(category);
-            }
-        }
+                 Conversation& c, const DeskFrame& frame) {
+        const std::vector<std::string>& categories = frame.categories;
         if (categories.empty()) {
             connection->send(error_frame("choose at least one wrap-up category", conversation_id));
             return;
@@ -586,7 +583,7 @@ private:
             {"body",
              {{"type", "WRAPUP"},
               {"markdownText", ""},
-              {"wrapups", {{{"categories", categories}, {"note", string_at(frame, "note")}}}}}}};
+              {"wrapups", {{{"categories", categories}, {"note", frame.note}}}}}}};
         if (publish_or_log(from_agent("WRAPUP_APPLIED", conversation_id, c, agent_id).data(message))) {
             std::string list;
             for (const auto& category : categories) list += (list.empty() ? "" : ", ") + category;
