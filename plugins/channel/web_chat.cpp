@@ -121,7 +121,11 @@ void WebChat::hello(const web::ConnectionPtr& connection, const nlohmann::json& 
     token_of_connection_[connection->id()] = visitor.token;
     connection->send(
         nlohmann::json{{"type", "welcome"}, {"token", visitor.token}, {"customerId", visitor.customer_id}}.dump());
-    const auto last_seen = frame.value("lastSeq", std::uint64_t{0});
+    // Only what a page was sent (a seq: an unsigned integer) is honoured; anything else replays everything. value()
+    // would throw on a string and cast a float unchecked (found by tests/fuzz/chat_frame).
+    const auto last_seq = frame.find("lastSeq");
+    const std::uint64_t last_seen =
+        last_seq != frame.end() && last_seq->is_number_unsigned() ? last_seq->get<std::uint64_t>() : 0;
     for (const auto& item : visitor.history) {
         if (item["seq"].get<std::uint64_t>() > last_seen) connection->send(item.dump());
     }
