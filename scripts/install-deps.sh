@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages cimrt builds, tests and runs with; with --test also what the test suite needs
-# beyond the build: Chromium and Node.js for the browser test, and its npm packages (tests/browser, from the lock file).
+# beyond the build: Chromium and Node.js for the browser test, and its npm packages (tests/browser, from the lock file);
+# libFuzzer and clang's sanitizer runtimes for the fuzzers (tests/fuzz).
 # Idempotent and quiet: when everything is already present it prints nothing and touches nothing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -22,6 +23,7 @@ packages=(
 
 if $with_tests; then
   packages+=(chromium nodejs)                                # tests/browser: playwright-core drives Debian's Chromium
+  packages+=(libfuzzer-14-dev libclang-rt-14-dev)            # tests/fuzz: clang 14's libFuzzer, ASan and UBSan
 fi
 
 missing=()

@@ -16,6 +16,7 @@
 
 #include "agent_config.hpp"
 #include "desk_entries.hpp"
+#include "desk_frame.hpp"
 #include "login_guard.hpp"
 #include "password_checker.hpp"
 #include "plugin_common/event_loop.hpp"
@@ -407,12 +408,13 @@ private:
     // ---- desk input (the loop's thread) -----------------------------------------------------------------------
 
     void desk_frame(const web::ConnectionPtr& connection, std::string_view text) {
-        const nlohmann::json frame = nlohmann::json::parse(text, nullptr, false);
-        if (frame.is_discarded() || !frame.is_object()) {
+        const std::optional<DeskFrame> decoded = decode_desk_frame(text);
+        if (!decoded) {
             connection->send(error_frame("malformed frame: expected a JSON object"));
             return;
         }
-        const std::string type = string_at(frame, "type");
+        const DeskFrame& frame = *decoded;
+        const std::string& type = frame.type;
         if (type == "login") {
             login(connection, frame);
             return;
@@ -424,7 +426,7 @@ private:
             return;
         }
         const std::string agent_id = who->second;
-        const std::string conversation_id = string_at(frame, "conversationId");
+        const std::string& conversation_id = frame.conversation_id;
         if (type == "accept") {
             accept(connection, agent_id, conversation_id);
             return;
@@ -439,7 +441,7 @@ private:
         if (type == "message" || type == "whisper") {
             say(connection, agent_id, conversation_id, c, frame, type == "whisper");
         } else if (type == "read") {
-            const std::string event_id = string_at(frame, "eventId");
+            const std::string& event_id = frame.event_id;
             if (event_id.empty()) {
                 connection->send(error_frame("eventId is required", conversation_id));
                 return;
@@ -462,8 +464,8 @@ private:
 
     // On the loop's thread. The hash is checked on the checker's threads (slow on purpose: neither the network nor
     // routing may wait for it); the verdict comes back to the loop in login_checked().
-    void login(const web::ConnectionPtr& connection, const nlohmann::json& frame) {
-        const std::string agent_id = string_at(frame, "agentId");
+    void login(const web::ConnectionPtr& connection, const DeskFrame& frame) {
+        const std::string& agent_id = frame.agent_id;
         const auto account = accounts_.find(agent_id);
         const bool known = account != accounts_.end();
         const std::string address = connection->peer_address();
@@ -481,7 +483,7 @@ private:
         }
         login_guard_.attempted(guarded_id, address, now);
         const std::string& hash = known ? account->second.password_hash : dummy_hash_;
-        const bool queued = checker_.check(hash, string_at(frame, "password"), [this, connection, agent_id, known](bool matches) {
+        const bool queued = checker_.check(hash, frame.password, [this, connection, agent_id, known](bool matches) {
             loop_.post([this, connection, agent_id, valid = known && matches] { login_checked(connection, agent_id, valid); });
         });
         if (!queued) {
@@ -579,8 +581,8 @@ private:
     }
 
     void say(const web::ConnectionPtr& connection, const std::string& agent_id, const std::string& conversation_id,
-             Conversation& c, const nlohmann::json& frame, bool whisper) {
-        const std::string text = string_at(frame, "text");
+             Conversation& c, const DeskFrame& frame, bool whisper) {
+        const std::string& text = frame.text;
         if (text.empty() || text.size() > max_text) {
             connection->send(error_frame("text is required (at most " + std::to_string(max_text) + " bytes)", conversation_id));
             return;
@@ -611,13 +613,8 @@ private:
     }
 
     void wrap_up(const web::ConnectionPtr& connection, const std::string& agent_id, const std::string& conversation_id,
-                 Conversation& c, const nlohmann::json& frame) {
-        std::vector<std::string> categories;
-        if (frame.contains("categories") && frame["categories"].is_array()) {
-            for (const auto& category : frame["categories"]) {
-                if (category.is_string()) categories.push_back(category);
-            }
-        }
+                 Conversation& c, const DeskFrame& frame) {
+        const std::vector<std::string>& categories = frame.categories;
         if (categories.empty()) {
             connection->send(error_frame("choose at least one wrap-up category", conversation_id));
             return;
@@ -636,7 +633,7 @@ private:
             {"body",
              {{"type", "WRAPUP"},
               {"markdownText", ""},
-              {"wrapups", {{{"categories", categories}, {"note", string_at(frame, "note")}}}}}}};
+              {"wrapups", {{{"categories", categories}, {"note", frame.note}}}}}}};
         if (publish_or_log(from_agent("WRAPUP_APPLIED", conversation_id, c, agent_id).data(message))) {
             std::string list;
             for (const auto& category : categories) list += (list.empty() ? "" : ", ") + category;

@@ -1,8 +1,9 @@
 #include "connector_api.hpp"
 
-#include "publish_refusal.hpp"
-
+#include <algorithm>
 #include <string_view>
+
+#include "publish_refusal.hpp"
 
 namespace cim::channel {
 namespace {
@@ -130,7 +131,12 @@ HttpResponse ConnectorApi::post_message(const ConnectorConfig& connector, const 
 
 HttpResponse ConnectorApi::end_session(const ConnectorConfig& connector, const std::string& session_id) {
     const auto record = directory_.by_session(session_id);
-    if (!record) return HttpResponse::error(404, "no channel session '" + session_id + "'");
+    if (!record) {
+        // Our ids are UUIDs; a path segment that is not printable ASCII is not echoed back, as it may not even be
+        // UTF-8, which a JSON error body cannot carry (found by tests/fuzz/connector_request).
+        const bool printable = std::all_of(session_id.begin(), session_id.end(), [](char c) { return c >= ' ' && c <= '~'; });
+        return HttpResponse::error(404, printable ? "no channel session '" + session_id + "'" : "no such channel session");
+    }
     if (record->service != connector.service) {
         return HttpResponse::error(403, "channel session '" + session_id + "' belongs to another service");
     }

@@ -284,7 +284,8 @@ TEST_CASE("a publish the store refused is 503 with Retry-After and a message nam
     CHECK(failed.status == 503);
     CHECK(std::count(failed.headers.begin(), failed.headers.end(), std::pair<std::string, std::string>{"Retry-After", "5"}) == 1);
     CHECK(json::parse(failed.body)["error"] ==
-          "the runtime cannot store events right now (its journal refuses writes); nothing was accepted, retry later");
+          "the runtime cannot store events right now (its journal refuses writes); not acknowledged, retry later with "
+          "the same message id");
     CHECK(failed.body.find("/var/lib") == std::string::npos);
     const auto busy = cim::channel::refused(cim::PublishResult{CIM_BUSY, "shard 3 is full"});
     CHECK(busy.status == 503);

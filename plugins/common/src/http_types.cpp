@@ -12,7 +12,8 @@ namespace cim::web {
 HttpResponse HttpResponse::error(unsigned status, std::string_view message, std::string_view field) {
     nlohmann::json body = {{"error", message}};
     if (!field.empty()) body["field"] = field;
-    return json(status, body.dump());
+    // A message may quote the client's own bytes: invalid UTF-8 becomes U+FFFD rather than an exception.
+    return json(status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 std::string HttpRequest::header(std::string_view name) const {
