@@ -753,7 +753,7 @@ TEST_CASE("the default runtime.toml loads the four contact-center plugins with n
     CHECK_THAT(result.err, Catch::Contains("agent 'alice'") && Catch::Contains("agent 'bob'"));
 }
 
-TEST_CASE("hash-password prints a salted argon2id hash; a too short password is a usage error", "[cli]") {
+TEST_CASE("hash-password prints a salted argon2id hash, a too short password is a usage error", "[cli]") {
     const auto first = cimrt({"hash-password"}, "correct horse\n");
     REQUIRE_THAT(first, ExitsWith(0));
     CHECK_THAT(first.out, Catch::StartsWith("$argon2id$"));

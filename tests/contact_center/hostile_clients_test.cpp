@@ -59,7 +59,7 @@ private:
 
 }  // namespace
 
-TEST_CASE("a WebSocket from a foreign Origin is refused; the server's own, a configured one and none are allowed") {
+TEST_CASE("a WebSocket from a foreign Origin is refused, the server's own, a configured one and none are allowed") {
     ContactCenterSetup setup;
     setup.agent_options += "allowed_origins = [\"https://desk.example.com\"]\n";
     ContactCenter cc(setup);
@@ -132,7 +132,7 @@ TEST_CASE("connections past the per-address cap are closed at once, and the addr
     }));
 }
 
-TEST_CASE("idle sockets are closed after idle_timeout; a WebSocket that answers pings stays") {
+TEST_CASE("idle sockets are closed after idle_timeout, a WebSocket that answers pings stays") {
     ContactCenterSetup setup;
     setup.channel_options = "idle_timeout = \"300ms\"\n";
     ContactCenter cc(setup);
@@ -192,7 +192,7 @@ TEST_CASE("an address starting more new visitors per minute than new_visitors_pe
     CHECK(again->frames().front()["customerId"] == first->frames().front()["customerId"]);
 }
 
-TEST_CASE("churning visitors never evict one with an open conversation; a message for an evicted one is FAILED") {
+TEST_CASE("churning visitors never evict one with an open conversation, a message for an evicted one is FAILED") {
     ContactCenterSetup setup;
     setup.channel_options = "max_visitors = 1\n";
     auto counter = std::make_shared<CustomerMessages>();
@@ -254,7 +254,7 @@ TEST_CASE("customer messages past the per-session rate get an error frame and ar
     CHECK(counter->count() == 3);
 }
 
-TEST_CASE("webhooks are signed with the connector's secret; a receiver holding another secret refuses them") {
+TEST_CASE("webhooks are signed with the connector's secret, a receiver holding another secret refuses them") {
     const std::string secret = "acme-webhook-secret-0123456789";
     cim::test::WebhookServer good(0, secret);
     cim::test::WebhookServer other(0, "some-other-secret-0123456789");
@@ -278,7 +278,7 @@ TEST_CASE("webhooks are signed with the connector's secret; a receiver holding a
     CHECK(eventually([&] { return other.bad_signatures() >= 1; }));
 }
 
-TEST_CASE("a publish the store refused is 503 with Retry-After and a message naming the problem; busy stays 503") {
+TEST_CASE("a publish the store refused is 503 with Retry-After and a message naming the problem, busy stays 503") {
     // What the channel plugin sees when the store cannot write (CIM_ERROR today), mapped as the connector API answers.
     const auto failed = cim::channel::refused(cim::PublishResult{CIM_ERROR, "sqlite: disk I/O error at /var/lib/cimrt/x.db"});
     CHECK(failed.status == 503);
