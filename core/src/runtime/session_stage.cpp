@@ -12,7 +12,8 @@ namespace cim::core {
 SessionStage::SessionStage(Bus& bus, Store& store, const Catalogue& catalogue, TrackerOptions options,
                            std::shared_ptr<spdlog::logger> logger)
     : bus_(bus), store_(store), catalogue_(catalogue), options_(options), logger_(std::move(logger)),
-      trackers_(bus.shard_count(), SessionTracker(options)), armed_(bus.shard_count(), 0) {}
+      trackers_(bus.shard_count(), SessionTracker(options)), armed_(bus.shard_count(), 0),
+      units_(bus.shard_count()) {}
 
 SessionStage::~SessionStage() { bus_.timers().cancel_all(this); }
 
@@ -49,8 +50,9 @@ std::uint64_t SessionStage::admit_tracked(std::size_t shard, Event event, const 
     if (!applied.warning.empty() && logger_) logger_->warn("sessions: {}", applied.warning);
     // The cause and everything derived from it are one unit: appended and committed together, so no crash can keep
     // a cause without its effects (which a restore would then never re-create).
-    std::vector<Event> unit;
-    unit.reserve(1 + applied.derived.size());
+    // The shard's own buffer, reused: no allocation per event on the hot path (the shard's lock guards it).
+    std::vector<Event>& unit = units_[shard];
+    unit.clear();
     unit.push_back(std::move(event));
     if (!applied.derived.empty()) derive(shard, unit, applied);
     const std::uint64_t ticket = store_.append(shard, unit);

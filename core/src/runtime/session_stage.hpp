@@ -60,6 +60,7 @@ private:
     TrackerOptions options_;
     std::shared_ptr<spdlog::logger> logger_;
     std::vector<SessionTracker> trackers_;   // by shard; guarded by the shard's lock
+    std::vector<std::vector<Event>> units_;  // by shard: the unit being admitted, kept for its capacity; same guard
     std::vector<std::int64_t> armed_;        // by shard: the deadline its timer is set for, 0 = none; same guard
     std::atomic<std::uint64_t> duplicates_{0};
 };
