@@ -687,3 +687,20 @@ std::string to_event_json(const Event& event) {
 }
 
 }  // namespace cim::core
+
+namespace cim::core {
+
+bool valid_utf8(std::string_view text) noexcept {
+    for (std::size_t i = 0; i < text.size();) {
+        if (static_cast<unsigned char>(text[i]) < 0x80) {
+            ++i;
+            continue;
+        }
+        const std::size_t length = utf8_sequence_length(text.substr(i));
+        if (length == 0) return false;
+        i += length;
+    }
+    return true;
+}
+
+}  // namespace cim::core

@@ -28,6 +28,9 @@ Event parse_event_json(std::string_view text, const Catalogue& catalogue);
 /// EventError naming the field. Costs one pass over the strings and `data`.
 void check_event_text(const Event& event);
 
+/// True when `text` is well-formed UTF-8 (the rules check_event_text applies). One pass, no allocation.
+bool valid_utf8(std::string_view text) noexcept;
+
 /// The event's wire form on one line, no trailing newline. `journalSeq` is written for an event read from a journal
 /// (journal_seq != 0): a line that carries it is a replay when published again.
 std::string to_event_json(const Event& event);

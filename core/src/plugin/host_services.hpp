@@ -14,6 +14,7 @@
 namespace cim::core {
 
 class Endpoint;
+class PluginState;
 
 class HostServices {
 public:
@@ -34,6 +35,11 @@ public:
     virtual nlohmann::json conversation(std::string_view conversation_id) = 0;
     /// The customer's journey (cim_host_t::get_customer_journey). Throws on a store failure.
     virtual nlohmann::json customer_journey(std::string_view customer_id) = 0;
+    /// The conversation's tracked state without its timeline (cim_host_t::get_conversation_state), or null when the
+    /// runtime tracks no such conversation.
+    virtual nlohmann::json conversation_state(std::string_view /*conversation_id*/) { return nullptr; }
+    /// The plugin state table behind cim_host_t::state_* (ABI 1.2); null when this host keeps none.
+    virtual PluginState* plugin_state() { return nullptr; }
 };
 
 }  // namespace cim::core

@@ -1,6 +1,9 @@
 #include "plugin/plugin_instance.hpp"
 
+#include <optional>
 #include <string_view>
+
+#include "state/plugin_state.hpp"
 
 namespace cim::core {
 namespace {
@@ -28,6 +31,13 @@ PluginInstance::PluginInstance(std::shared_ptr<const PluginLibrary> library, Hos
     host_table_.last_error = &host_last_error;
     host_table_.get_conversation = &host_get_conversation;
     host_table_.get_customer_journey = &host_get_customer_journey;
+    host_table_.state_put = &host_state_put;
+    host_table_.state_get = &host_state_get;
+    host_table_.state_delete = &host_state_delete;
+    host_table_.state_list = &host_state_list;
+    host_table_.state_scopes = &host_state_scopes;
+    host_table_.schedule_timer_at = &host_schedule_timer_at;
+    host_table_.get_conversation_state = &host_get_conversation_state;
 
     const cim_plugin_t& t = library_->table();
     const cim_rc_t rc = t.create(&host_table_, {config_json.data(), config_json.size()}, &instance_);
@@ -54,6 +64,9 @@ void PluginInstance::start() {
         if (!outcome.ok) throw PluginError("plugin '" + name() + "': " + outcome.error);
     }
     started_ = true;
+    // Only now: abi.h promises no on_timer before start returned, and a deadline that passed while the plugin was
+    // down fires right away.
+    if (PluginState* state = host_.plugin_state()) persistent_timers_.arm_all(*state, host_, *this);
 }
 
 DeliveryOutcome PluginInstance::stop() {
@@ -65,13 +78,28 @@ DeliveryOutcome PluginInstance::stop() {
 
 DeliveryOutcome PluginInstance::deliver(const Event& event) {
     const cim_event_t view = to_abi_view(event);
+    // The state writes of one hook call are one unit, committed when it returns (abi.h, "Plugin state").
+    std::optional<PluginState::HookUnit> unit;
+    if (PluginState* state = host_.plugin_state()) unit.emplace(*state);
     return outcome_of(library_->table().on_event(instance_, &view), "on_event");
 }
 
 DeliveryOutcome PluginInstance::fire_timer(std::uint64_t token) {
     const cim_plugin_t& t = library_->table();
     if (t.on_timer == nullptr) return {false, "on_timer: the plugin scheduled a timer but has no on_timer hook"};
-    return outcome_of(t.on_timer(instance_, token), "on_timer");
+    PluginState* state = host_.plugin_state();
+    std::optional<PluginState::HookUnit> unit;
+    if (state != nullptr) unit.emplace(*state);
+    DeliveryOutcome outcome = outcome_of(t.on_timer(instance_, token), "on_timer");
+    // A persistent timer is forgotten with the hook's own writes; a failed hook keeps it for the next start.
+    if (outcome.ok && state != nullptr) {
+        try {
+            persistent_timers_.fired(*state, *this, token, host_.now_ms());
+        } catch (const std::exception& e) {
+            return {false, std::string("on_timer: forgetting the persistent timer failed: ") + e.what()};
+        }
+    }
+    return outcome;
 }
 
 DeliveryOutcome PluginInstance::outcome_of(cim_rc_t rc, const char* hook) {
@@ -117,6 +145,7 @@ cim_rc_t PluginInstance::host_cancel_timer(cim_host_ctx_t* ctx, std::uint64_t to
     try {
         PluginInstance& plugin = self(ctx);
         plugin.host_.cancel_timer(plugin, token);
+        if (PluginState* state = plugin.host_.plugin_state()) plugin.persistent_timers_.cancel(*state, plugin, token);
         last_host_error.clear();
         return CIM_OK;
     } catch (const std::exception& e) {
@@ -169,6 +198,110 @@ cim_rc_t PluginInstance::host_get_customer_journey(cim_host_ctx_t* ctx, cim_str_
                                                    void* user) {
     return answer_query("get_customer_journey", id, receive, user,
                         [&](std::string_view customer) { return self(ctx).host_.customer_journey(customer); });
+}
+
+PluginState& PluginInstance::state() const {
+    PluginState* state = host_.plugin_state();
+    if (state == nullptr) throw StateError(CIM_ERROR, "this runtime keeps no plugin state");
+    return *state;
+}
+
+namespace {
+
+std::string_view view_of(cim_str_t text) { return {text.data == nullptr ? "" : text.data, text.size}; }
+
+// Runs one state callback: a StateError answers its own code, anything else CIM_ERROR; nothing unwinds into C.
+template <class Call>
+cim_rc_t answer_state(const char* what, Call call) {
+    try {
+        const cim_rc_t rc = call();
+        if (rc == CIM_OK) last_host_error.clear();
+        return rc;
+    } catch (const StateError& e) {
+        return fail(e.code, std::string(what) + ": " + e.what());
+    } catch (const std::exception& e) {
+        return fail(CIM_ERROR, std::string(what) + ": " + e.what());
+    } catch (...) {
+        return fail(CIM_ERROR, std::string(what) + ": unknown error");
+    }
+}
+
+}  // namespace
+
+cim_rc_t PluginInstance::host_state_put(cim_host_ctx_t* ctx, cim_str_t scope, cim_str_t key, cim_str_t value) {
+    return answer_state("state_put", [&] {
+        PluginInstance& plugin = self(ctx);
+        plugin.state().put(plugin.name(), view_of(scope), view_of(key), view_of(value));
+        return CIM_OK;
+    });
+}
+
+cim_rc_t PluginInstance::host_state_get(cim_host_ctx_t* ctx, cim_str_t scope, cim_str_t key,
+                                        cim_receive_bytes_fn receive, void* user) {
+    return answer_state("state_get", [&]() -> cim_rc_t {
+        if (receive == nullptr) return fail(CIM_INVALID, "state_get: receive is NULL");
+        PluginInstance& plugin = self(ctx);
+        const auto value = plugin.state().get(plugin.name(), view_of(scope), view_of(key));
+        if (!value) return fail(CIM_NOT_FOUND, "state_get: no entry '" + std::string(view_of(key)) + "'");
+        last_host_error.clear();
+        receive(user, {value->data(), value->size()});
+        return CIM_OK;
+    });
+}
+
+cim_rc_t PluginInstance::host_state_delete(cim_host_ctx_t* ctx, cim_str_t scope, cim_str_t key) {
+    return answer_state("state_delete", [&] {
+        PluginInstance& plugin = self(ctx);
+        plugin.state().erase(plugin.name(), view_of(scope), view_of(key));
+        return CIM_OK;
+    });
+}
+
+cim_rc_t PluginInstance::host_state_list(cim_host_ctx_t* ctx, cim_str_t scope, cim_str_t prefix,
+                                         cim_receive_entry_fn receive, void* user) {
+    return answer_state("state_list", [&]() -> cim_rc_t {
+        if (receive == nullptr) return fail(CIM_INVALID, "state_list: receive is NULL");
+        PluginInstance& plugin = self(ctx);
+        // Copied out first: `receive` runs without the partition's lock, so a plugin that writes from it cannot
+        // deadlock (abi.h still asks it not to).
+        std::vector<std::pair<std::string, std::string>> entries;
+        plugin.state().list(plugin.name(), view_of(scope), view_of(prefix),
+                            [&](std::string_view k, std::string_view v) { entries.emplace_back(k, v); });
+        last_host_error.clear();
+        for (const auto& [k, v] : entries) receive(user, {k.data(), k.size()}, {v.data(), v.size()});
+        return CIM_OK;
+    });
+}
+
+cim_rc_t PluginInstance::host_state_scopes(cim_host_ctx_t* ctx, cim_receive_bytes_fn receive, void* user) {
+    return answer_state("state_scopes", [&]() -> cim_rc_t {
+        if (receive == nullptr) return fail(CIM_INVALID, "state_scopes: receive is NULL");
+        PluginInstance& plugin = self(ctx);
+        const std::vector<std::string> scopes = plugin.state().scopes(plugin.name());
+        last_host_error.clear();
+        for (const std::string& scope : scopes) receive(user, {scope.data(), scope.size()});
+        return CIM_OK;
+    });
+}
+
+cim_rc_t PluginInstance::host_schedule_timer_at(cim_host_ctx_t* ctx, cim_str_t scope, std::int64_t deadline_ms,
+                                                std::uint64_t token) {
+    return answer_state("schedule_timer_at", [&]() -> cim_rc_t {
+        PluginInstance& plugin = self(ctx);
+        if (!plugin.persistent_timers_.schedule(plugin.state(), plugin.host_, plugin, view_of(scope), deadline_ms,
+                                                token)) {
+            return fail(CIM_STOPPED, "schedule_timer_at: the runtime is stopping (the timer is kept for the next "
+                                     "start)");
+        }
+        return CIM_OK;
+    });
+}
+
+cim_rc_t PluginInstance::host_get_conversation_state(cim_host_ctx_t* ctx, cim_str_t id, cim_receive_json_fn receive,
+                                                     void* user) {
+    return answer_query("get_conversation_state", id, receive, user, [&](std::string_view conversation) {
+        return self(ctx).host_.conversation_state(conversation);
+    });
 }
 
 cim_str_t PluginInstance::host_last_error(cim_host_ctx_t*) {

@@ -8,6 +8,7 @@
 #include "bus/endpoint.hpp"
 #include "plugin/host_services.hpp"
 #include "plugin/plugin_library.hpp"
+#include "plugin/persistent_timers.hpp"
 
 namespace cim::core {
 
@@ -52,9 +53,24 @@ private:
     static cim_rc_t host_get_conversation(cim_host_ctx_t* ctx, cim_str_t id, cim_receive_json_fn receive, void* user);
     static cim_rc_t host_get_customer_journey(cim_host_ctx_t* ctx, cim_str_t id, cim_receive_json_fn receive,
                                               void* user);
+    static cim_rc_t host_state_put(cim_host_ctx_t* ctx, cim_str_t scope, cim_str_t key, cim_str_t value);
+    static cim_rc_t host_state_get(cim_host_ctx_t* ctx, cim_str_t scope, cim_str_t key, cim_receive_bytes_fn receive,
+                                   void* user);
+    static cim_rc_t host_state_delete(cim_host_ctx_t* ctx, cim_str_t scope, cim_str_t key);
+    static cim_rc_t host_state_list(cim_host_ctx_t* ctx, cim_str_t scope, cim_str_t prefix,
+                                    cim_receive_entry_fn receive, void* user);
+    static cim_rc_t host_state_scopes(cim_host_ctx_t* ctx, cim_receive_bytes_fn receive, void* user);
+    static cim_rc_t host_schedule_timer_at(cim_host_ctx_t* ctx, cim_str_t scope, std::int64_t deadline_ms,
+                                           std::uint64_t token);
+    static cim_rc_t host_get_conversation_state(cim_host_ctx_t* ctx, cim_str_t id, cim_receive_json_fn receive,
+                                                void* user);
+
+    // The state table, or throws StateError when this host keeps none.
+    PluginState& state() const;
 
     std::shared_ptr<const PluginLibrary> library_;
     HostServices& host_;
+    PersistentTimers persistent_timers_;
     cim_host_t host_table_{};
     cim_instance_t* instance_ = nullptr;
     bool started_ = false;

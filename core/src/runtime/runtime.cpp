@@ -51,11 +51,15 @@ Runtime::Impl::Impl(core::RuntimeConfig config_in, RuntimeOptions options, std::
         bus->mark_durable(shard, ticket);
     });
     const core::TrackerOptions tracking{config.sessions.customer_inactivity_timeout};
-    host = std::make_unique<core::RuntimeHost>(*bus, *store, tracking);
+    plugin_state = std::make_unique<core::PluginState>(
+        *store, bus->shard_count(), [bus = bus.get()](std::string_view scope) { return bus->shard_index(scope); },
+        logger);
+    host = std::make_unique<core::RuntimeHost>(*bus, *store, tracking, *plugin_state);
     if (assembly.session_stage) {
         sessions = std::make_unique<core::SessionStage>(*bus, *store, catalogue, tracking, logger);
         bus->set_admission_stage(*sessions);
         bus->set_runtime_publishes(core::SessionStage::published_events());
+        host->set_sessions(sessions.get());
     }
     for (core::PluginSection& section : config.plugins) {
         if (section.enabled) load_plugin(section);
@@ -176,8 +180,10 @@ std::vector<std::string> Runtime::start() {
     }
     // Sessions come back before any plugin starts, so the first event after a restart meets its conversation.
     std::uint64_t replayed = 0;
+    std::size_t state_entries = 0;
     try {
         replayed = impl.sessions ? impl.sessions->restore() : 0;
+        state_entries = impl.plugin_state->restore();  // before any plugin starts: start() reads its work back
     } catch (const core::StoreError& e) {
         impl.bus->stop();
         throw Error(Error::Kind::store, impl.config.file.string() + ": " + e.what());
@@ -188,6 +194,7 @@ std::vector<std::string> Runtime::start() {
         impl.logger->info("restored {} conversation(s) from {} journaled event(s)", impl.sessions->conversation_count(),
                           replayed);
     }
+    if (state_entries > 0) impl.logger->info("restored {} plugin state entr(ies)", state_entries);
     for (const auto& instance : impl.instances) {
         try {
             instance->start();

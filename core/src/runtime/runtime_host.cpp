@@ -18,4 +18,9 @@ nlohmann::json RuntimeHost::customer_journey(std::string_view customer_id) {
     return journey_from_journal(store_, options_, std::string(customer_id));
 }
 
+nlohmann::json RuntimeHost::conversation_state(std::string_view conversation_id) {
+    // From the tracker's memory: no flush, no store (abi.h, get_conversation_state).
+    return sessions_ != nullptr ? sessions_->conversation_state(std::string(conversation_id)) : nlohmann::json();
+}
+
 }  // namespace cim::core

@@ -5,13 +5,18 @@
 #include "bus/bus.hpp"
 #include "plugin/host_services.hpp"
 #include "sessions/session_tracker.hpp"
+#include "runtime/session_stage.hpp"
+#include "state/plugin_state.hpp"
 #include "store/store.hpp"
 
 namespace cim::core {
 
 class RuntimeHost final : public HostServices {
 public:
-    RuntimeHost(Bus& bus, Store& store, TrackerOptions options) : bus_(bus), store_(store), options_(options) {}
+    RuntimeHost(Bus& bus, Store& store, TrackerOptions options, PluginState& state)
+        : bus_(bus), store_(store), options_(options), state_(state) {}
+    /// The session stage answering conversation_state; none in a runtime assembled without tracking.
+    void set_sessions(SessionStage* sessions) noexcept { sessions_ = sessions; }
 
     PublishResult publish(const Endpoint* publisher, Event event) override {
         return bus_.publish_abi(publisher, std::move(event));  // plugins and handlers publish through the C ABI
@@ -26,11 +31,15 @@ public:
     }
     nlohmann::json conversation(std::string_view conversation_id) override;
     nlohmann::json customer_journey(std::string_view customer_id) override;
+    nlohmann::json conversation_state(std::string_view conversation_id) override;
+    PluginState* plugin_state() override { return &state_; }
 
 private:
     Bus& bus_;
     Store& store_;
     TrackerOptions options_;
+    PluginState& state_;
+    SessionStage* sessions_ = nullptr;
 };
 
 }  // namespace cim::core

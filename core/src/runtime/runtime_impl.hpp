@@ -18,6 +18,7 @@
 #include "runtime/handler_endpoint.hpp"
 #include "runtime/runtime_host.hpp"
 #include "runtime/session_stage.hpp"
+#include "state/plugin_state.hpp"
 #include "store/store.hpp"
 
 namespace cim::runtime {
@@ -47,6 +48,7 @@ public:
     // After the bus: destroyed before it, so the store's writer (which tells the bus of every commit) is joined
     // while the bus still exists.
     std::unique_ptr<core::Store> store;
+    std::unique_ptr<core::PluginState> plugin_state;  ///< plugins' own state (ABI 1.2); written through to the store
     std::unique_ptr<core::RuntimeHost> host;  ///< what plugins and handlers reach through cim_host_t
     std::vector<std::unique_ptr<core::PluginInstance>> instances;
     std::vector<std::unique_ptr<core::HandlerEndpoint>> handlers;

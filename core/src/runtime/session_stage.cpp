@@ -12,8 +12,8 @@ namespace cim::core {
 SessionStage::SessionStage(Bus& bus, Store& store, const Catalogue& catalogue, TrackerOptions options,
                            std::shared_ptr<spdlog::logger> logger)
     : bus_(bus), store_(store), catalogue_(catalogue), options_(options), logger_(std::move(logger)),
-      trackers_(bus.shard_count(), SessionTracker(options)), armed_(bus.shard_count(), 0),
-      units_(bus.shard_count()) {}
+      trackers_(bus.shard_count(), SessionTracker(options)), units_(bus.shard_count()),
+      armed_(bus.shard_count(), 0) {}
 
 SessionStage::~SessionStage() { bus_.timers().cancel_all(this); }
 

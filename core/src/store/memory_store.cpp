@@ -49,4 +49,31 @@ std::uint64_t MemoryStore::journal_size() {
     return n;
 }
 
+std::uint64_t MemoryStore::append_state(std::size_t, const std::vector<StateWrite>& writes) {
+    std::lock_guard lock(state_mutex_);
+    for (const StateWrite& write : writes) apply_state_write(state_, write);
+    return 0;
+}
+
+void MemoryStore::read_state(const std::function<void(const StateWrite&)>& visit) {
+    std::lock_guard lock(state_mutex_);
+    for (const auto& [where, value] : state_) {
+        visit({StateWrite::Op::put, std::get<0>(where), std::get<1>(where), std::get<2>(where), value});
+    }
+}
+
+void apply_state_write(std::map<std::tuple<std::string, std::string, std::string>, std::string>& table,
+                       const StateWrite& write) {
+    switch (write.op) {
+        case StateWrite::Op::put: table[{write.plugin, write.scope, write.key}] = write.value; break;
+        case StateWrite::Op::erase: table.erase({write.plugin, write.scope, write.key}); break;
+        case StateWrite::Op::erase_scope:
+            for (auto it = table.begin(); it != table.end();) {
+                const bool plugin_matches = write.plugin.empty() || std::get<0>(it->first) == write.plugin;
+                it = plugin_matches && std::get<1>(it->first) == write.scope ? table.erase(it) : std::next(it);
+            }
+            break;
+    }
+}
+
 }  // namespace cim::core

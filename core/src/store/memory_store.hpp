@@ -2,6 +2,9 @@
 #pragma once
 
 #include <atomic>
+#include <map>
+#include <string>
+#include <tuple>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -24,6 +27,8 @@ public:
     bool flush(std::chrono::milliseconds) override { return true; }
     void read_journal(const JournalFilter& filter, const std::function<void(const Event&)>& visit) override;
     std::uint64_t journal_size() override;
+    std::uint64_t append_state(std::size_t partition, const std::vector<StateWrite>& writes) override;
+    void read_state(const std::function<void(const StateWrite&)>& visit) override;
 
 private:
     // A journal per partition, so appends of different shards never share a lock; a global sequence number (an
@@ -34,7 +39,14 @@ private:
     };
     std::vector<std::unique_ptr<Partition>> partitions_;
     std::atomic<std::uint64_t> next_sequence_{1};
+    // Plugin state: applied in place; the runtime keeps its own copy, so this only matters to a second reader.
+    std::mutex state_mutex_;
+    std::map<std::tuple<std::string, std::string, std::string>, std::string> state_;
 };
+
+/// Applies `write` to a state table keyed by (plugin, scope, key).
+void apply_state_write(std::map<std::tuple<std::string, std::string, std::string>, std::string>& table,
+                       const StateWrite& write);
 
 /// True when `event` passes `filter`.
 bool matches(const JournalFilter& filter, const Event& event);

@@ -31,6 +31,14 @@ CREATE TABLE IF NOT EXISTS journal (
     data               TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS journal_by_conversation ON journal (conversation_id, seq);
+CREATE TABLE IF NOT EXISTS plugin_state (
+    plugin TEXT NOT NULL,
+    scope  TEXT NOT NULL,
+    key    TEXT NOT NULL,
+    value  BLOB NOT NULL,
+    PRIMARY KEY (plugin, scope, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS plugin_state_by_scope ON plugin_state (scope);
 )sql";
 
 constexpr const char* columns = "id, name, type, timestamp, conversation_id, channel_session_id, customer_id, "
@@ -170,6 +178,20 @@ std::uint64_t SqliteStore::append(std::size_t partition, const std::vector<Event
     return ticket;
 }
 
+std::uint64_t SqliteStore::append_state(std::size_t partition, const std::vector<StateWrite>& writes) {
+    if (db_ == nullptr) throw StoreError("store " + path_.string() + " is open read-only");
+    Partition& p = *partitions_[partition % partitions_.size()];
+    std::uint64_t ticket = 0;
+    {
+        std::lock_guard lock(p.mutex);  // one unit: the writer takes all of it or none
+        if (writes.empty()) return p.appended;
+        p.pending_state.insert(p.pending_state.end(), writes.begin(), writes.end());
+        ticket = ++p.appended;
+    }
+    if (backlog_.fetch_add(writes.size(), std::memory_order_acq_rel) == 0) wake_.notify_one();
+    return ticket;
+}
+
 std::uint64_t SqliteStore::last_ticket(std::size_t partition) {
     Partition& p = *partitions_[partition % partitions_.size()];
     std::lock_guard lock(p.mutex);
@@ -262,15 +284,17 @@ void SqliteStore::write_loop() {
 void SqliteStore::take_pending(Batch& batch) {
     // Every partition's pending events; their tickets become durable together with this transaction.
     batch.events.assign(partitions_.size(), {});
+    batch.state.assign(partitions_.size(), {});
     batch.tickets.assign(partitions_.size(), 0);
     batch.size = 0;
     for (std::size_t i = 0; i < partitions_.size(); ++i) {
         Partition& p = *partitions_[i];
         std::lock_guard lock(p.mutex);
-        if (p.pending.empty()) continue;
+        if (p.pending.empty() && p.pending_state.empty()) continue;
         batch.events[i].swap(p.pending);
+        batch.state[i].swap(p.pending_state);
         batch.tickets[i] = p.appended;
-        batch.size += batch.events[i].size();
+        batch.size += batch.events[i].size() + batch.state[i].size();
     }
 }
 
@@ -297,12 +321,88 @@ void SqliteStore::commit(const Batch& batch) {
                 sqlite3_reset(s);
             }
         }
+        commit_state(batch);
         exec(db_, "COMMIT");  // with synchronous=FULL this fsyncs the WAL: the durability point
     } catch (const StoreError&) {
         // SQLite may have rolled back already (SQLITE_FULL does); a second rollback is harmless.
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
     }
+}
+
+void SqliteStore::commit_state(const Batch& batch) {
+    // Statements are prepared only when the batch holds state writes: the common batch (events only) pays nothing.
+    std::unique_ptr<Statement> put, erase, erase_scope, erase_scope_all;
+    for (const auto& writes : batch.state) {
+        for (const StateWrite& w : writes) {
+            sqlite3_stmt* s = nullptr;
+            switch (w.op) {
+                case StateWrite::Op::put:
+                    if (!put) {
+                        put = std::make_unique<Statement>(
+                            db_, "INSERT OR REPLACE INTO plugin_state (plugin, scope, key, value) VALUES (?,?,?,?)");
+                    }
+                    s = put->handle;
+                    sqlite3_bind_blob(s, 4, w.value.data(), static_cast<int>(w.value.size()), SQLITE_STATIC);
+                    break;
+                case StateWrite::Op::erase:
+                    if (!erase) {
+                        erase = std::make_unique<Statement>(
+                            db_, "DELETE FROM plugin_state WHERE plugin = ? AND scope = ? AND key = ?");
+                    }
+                    s = erase->handle;
+                    break;
+                case StateWrite::Op::erase_scope:
+                    if (w.plugin.empty()) {
+                        if (!erase_scope_all) {
+                            erase_scope_all = std::make_unique<Statement>(
+                                db_, "DELETE FROM plugin_state WHERE scope = ?2");  // ?1 (the plugin) unused
+                        }
+                        s = erase_scope_all->handle;
+                    } else {
+                        if (!erase_scope) {
+                            erase_scope = std::make_unique<Statement>(
+                                db_, "DELETE FROM plugin_state WHERE plugin = ?1 AND scope = ?2");
+                        }
+                        s = erase_scope->handle;
+                    }
+                    break;
+            }
+            bind_text(s, 1, w.plugin);
+            bind_text(s, 2, w.scope);
+            if (w.op != StateWrite::Op::erase_scope) bind_text(s, 3, w.key);
+            if (sqlite3_step(s) != SQLITE_DONE) throw StoreError(sqlite3_errmsg(db_));
+            sqlite3_reset(s);
+            sqlite3_clear_bindings(s);
+        }
+    }
+}
+
+void SqliteStore::read_state(const std::function<void(const StateWrite&)>& visit) {
+    sqlite3* db = open_database(path_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+    int rc = SQLITE_OK;
+    try {
+        try {
+            Statement query(db, "SELECT plugin, scope, key, value FROM plugin_state");
+            while ((rc = sqlite3_step(query.handle)) == SQLITE_ROW) {
+                sqlite3_stmt* s = query.handle;
+                StateWrite entry;
+                entry.plugin = column_text(s, 0);
+                entry.scope = column_text(s, 1);
+                entry.key = column_text(s, 2);
+                const auto* blob = static_cast<const char*>(sqlite3_column_blob(s, 3));
+                entry.value.assign(blob != nullptr ? blob : "", static_cast<std::size_t>(sqlite3_column_bytes(s, 3)));
+                visit(entry);
+            }
+        } catch (const StoreError&) {
+            rc = SQLITE_ERROR;
+        }
+        if (rc != SQLITE_DONE) throw StoreError("store " + path_.string() + ": cannot read plugin state: " + explain(db));
+    } catch (...) {
+        sqlite3_close(db);
+        throw;
+    }
+    sqlite3_close(db);
 }
 
 void SqliteStore::mark_failing(const std::string& reason) {

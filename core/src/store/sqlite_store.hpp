@@ -40,13 +40,15 @@ public:
     bool flush(std::chrono::milliseconds limit) override;
     void read_journal(const JournalFilter& filter, const std::function<void(const Event&)>& visit) override;
     std::uint64_t journal_size() override;
+    std::uint64_t append_state(std::size_t partition, const std::vector<StateWrite>& writes) override;
+    void read_state(const std::function<void(const StateWrite&)>& visit) override;
 
 private:
     struct Partition {
         std::mutex mutex;
         std::condition_variable durable_changed;
         std::vector<Event> pending;
-        std::vector<std::uint64_t> pending_tickets;  // the ticket of each pending event's unit
+        std::vector<StateWrite> pending_state;       // plugin state writes, in their appended order
         std::uint64_t appended = 0;  // tickets handed out
         std::uint64_t durable = 0;   // tickets written (and synced as configured)
         std::uint64_t failures_seen = 0;  // the store's failure count when waiters last learned of one
@@ -55,6 +57,7 @@ private:
     // retry writes exactly the same events in the same order.
     struct Batch {
         std::vector<std::vector<Event>> events;  // by partition
+        std::vector<std::vector<StateWrite>> state;  // by partition
         std::vector<std::uint64_t> tickets;      // by partition: the last ticket the batch makes durable
         std::size_t size = 0;
     };
@@ -62,6 +65,7 @@ private:
     void write_loop();
     void take_pending(Batch& batch);
     void commit(const Batch& batch);  // throws StoreError
+    void commit_state(const Batch& batch);  // inside commit's transaction; throws StoreError
     void mark_failing(const std::string& reason);
     void mark_recovered();
 

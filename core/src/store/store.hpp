@@ -18,6 +18,7 @@
 
 #include "config/runtime_config.hpp"
 #include "event/event.hpp"
+#include "store/state_write.hpp"
 
 namespace cim::core {
 
@@ -77,6 +78,14 @@ public:
     virtual void read_journal(const JournalFilter& filter, const std::function<void(const Event&)>& visit) = 0;
     /// Number of journaled events.
     virtual std::uint64_t journal_size() = 0;
+
+    /// Appends `writes` — the plugin state changes of one hook call, or one call from a plugin's own thread — to
+    /// partition `partition` as one unit: committed together (and with the events appended around them), in order,
+    /// never split. Same tickets, same durability and same back-pressure as append(). Costs a copy into the writer's
+    /// buffer.
+    virtual std::uint64_t append_state(std::size_t partition, const std::vector<StateWrite>& writes) = 0;
+    /// Calls `visit` with a put for every plugin state entry the store holds (as of its last commit). At start.
+    virtual void read_state(const std::function<void(const StateWrite&)>& visit) = 0;
 };
 
 /// How a store is opened: by a runtime, which owns its journal, or by a reader (`cimrt inspect`, `cimrt journal`).

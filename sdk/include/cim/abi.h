@@ -78,6 +78,7 @@ typedef struct cim_str_t {
  *   CIM_INVALID       the argument broke a rule (malformed event, unknown name, missing id); last-error says which.
  *   CIM_NOT_DECLARED  (host publish) the plugin published an event its manifest does not list under `publishes`.
  *   CIM_STOPPED       (host publish) the runtime is stopping and accepts no new events.
+ *   CIM_NOT_FOUND     (host state_get) no entry under that key. Since 1.2.
  */
 typedef int32_t cim_rc_t;
 #define CIM_OK 0
@@ -86,6 +87,7 @@ typedef int32_t cim_rc_t;
 #define CIM_INVALID 3
 #define CIM_NOT_DECLARED 4
 #define CIM_STOPPED 5
+#define CIM_NOT_FOUND 6
 
 /**
  * The CIMEvent type, fixed per event name by the catalogue. 0 means "not given" in an event a plugin publishes: the
@@ -176,6 +178,22 @@ typedef struct cim_manifest_t {
  * Since 1.1.
  */
 typedef void (*cim_receive_json_fn)(void* user, cim_str_t json);
+
+/**
+ * Receives bytes from the host during a state callback (state_get, state_scopes).
+ * @param user   the `user` pointer given to the call.
+ * @param bytes  the value; OWNERSHIP: borrowed, valid only during this call: copy what you keep.
+ * Since 1.2.
+ */
+typedef void (*cim_receive_bytes_fn)(void* user, cim_str_t bytes);
+
+/**
+ * Receives one state entry from the host during `state_list`.
+ * @param user   the `user` pointer given to the call.
+ * @param key    the entry's key; @param value its bytes. OWNERSHIP: both borrowed, valid only during this call.
+ * Since 1.2.
+ */
+typedef void (*cim_receive_entry_fn)(void* user, cim_str_t key, cim_str_t value);
 
 /** Opaque handle to the host's per-plugin context. Since 1.0. */
 typedef struct cim_host_ctx_t cim_host_ctx_t;
@@ -287,6 +305,105 @@ typedef struct cim_host_t {
      */
     cim_rc_t (*get_customer_journey)(cim_host_ctx_t* ctx, cim_str_t customer_id, cim_receive_json_fn receive,
                                      void* user);
+
+    /* ---- appended in 1.2: plugin state kept by the runtime, persistent timers, the cheap conversation query ----
+     *
+     * Plugin state. Each plugin has its own entries — no plugin reads another's — in SCOPES: a conversation id, or the
+     * empty scope for the plugin as a whole. A conversation's entries live with the conversation (its partition) and
+     * are dropped when the runtime evicts the closed conversation; plugin-wide entries live until deleted. Keys are
+     * UTF-8 text without NUL, 1..1024 bytes; values are any bytes up to 1 MiB (the C++ layer offers JSON).
+     *
+     * Durability: writes go to the runtime's store, with the same durability as events (store.sync). Writes made
+     *   inside one `on_event` or `on_timer` call form one unit, committed together when the hook returns — after a
+     *   crash either all of them are there or none is. With sync = "full" the runtime waits for that commit before
+     *   the worker goes on (so a crash after the hook returned never loses its writes); a write made outside a hook
+     *   (the plugin's own thread) is its own unit and, with "full", returns once it is on disk.
+     * Visibility: a write is visible at once to every later read (also from the same hook), so the next delivery of
+     *   the same conversation sees it.
+     * Refusal: while the store cannot write (a full disk) writes return CIM_ERROR and change nothing; reads work.
+     * Cost: reads and writes are a lookup in the runtime's memory (O(log n) in the plugin's entries of that scope's
+     *   partition, under a reader/writer lock of that partition — no global lock) plus, for a write, one copy into
+     *   the store's writer queue; no disk I/O on the caller's thread except the wait of sync = "full" described above.
+     *   The state lives in memory for the conversations it belongs to: keep values small (a task, a few ids, a short
+     *   recent history), not transcripts — the runtime keeps those.
+     */
+
+    /**
+     * state_put — create or replace the entry `key` of `scope`.
+     * Caller: the plugin, any thread, between `start` and the end of the drain after `stop`. Required: yes (1.2+).
+     * @param scope  a conversation id, or empty for the plugin as a whole.
+     * @param key    1..1024 bytes of UTF-8 without NUL.
+     * @param value  the bytes to keep, at most 1 MiB; may be empty.
+     * @return CIM_OK; CIM_INVALID for a bad key or an oversized value; CIM_ERROR when the store cannot write
+     *   (nothing changed; last_error says why).
+     * OWNERSHIP: the host copies all three. Since 1.2.
+     */
+    cim_rc_t (*state_put)(cim_host_ctx_t* ctx, cim_str_t scope, cim_str_t key, cim_str_t value);
+
+    /**
+     * state_get — read the entry `key` of `scope`.
+     * Caller: as for state_put. Required: yes (1.2+).
+     * @param receive  called once, before this returns, with the value, when there is one.
+     * @return CIM_OK; CIM_NOT_FOUND when there is no such entry (receive is not called); CIM_INVALID for a bad key.
+     * OWNERSHIP: the value is the host's, valid only inside `receive`. Since 1.2.
+     */
+    cim_rc_t (*state_get)(cim_host_ctx_t* ctx, cim_str_t scope, cim_str_t key, cim_receive_bytes_fn receive,
+                          void* user);
+
+    /**
+     * state_delete — delete the entry `key` of `scope`.
+     * Caller: as for state_put. Required: yes (1.2+).
+     * @return CIM_OK, also when there was none; CIM_INVALID for a bad key; CIM_ERROR when the store cannot write.
+     * Since 1.2.
+     */
+    cim_rc_t (*state_delete)(cim_host_ctx_t* ctx, cim_str_t scope, cim_str_t key);
+
+    /**
+     * state_list — every entry of `scope` whose key starts with `prefix` (empty: all), in key (byte) order.
+     * Caller: as for state_put. Required: yes (1.2+).
+     * @param receive  called once per entry, before this returns. It must not call back into the state callbacks.
+     * @return CIM_OK (also when there are none). Cost: O(log n + entries listed), the partition's read lock held
+     *   for the walk. Since 1.2.
+     */
+    cim_rc_t (*state_list)(cim_host_ctx_t* ctx, cim_str_t scope, cim_str_t prefix, cim_receive_entry_fn receive,
+                           void* user);
+
+    /**
+     * state_scopes — every non-empty scope (conversation id) in which this plugin has at least one entry, in no
+     *   particular order: what a plugin walks in `start` to pick up its work after a restart or a reload.
+     * Caller: as for state_put. Required: yes (1.2+).
+     * @param receive  called once per scope, before this returns; it must not call back into the state callbacks.
+     * @return CIM_OK. Cost: O(this plugin's entries), every partition's read lock taken in turn. Since 1.2.
+     */
+    cim_rc_t (*state_scopes)(cim_host_ctx_t* ctx, cim_receive_bytes_fn receive, void* user);
+
+    /**
+     * schedule_timer_at — a PERSISTENT timer: `on_timer(token)` at `deadline_ms` on the runtime's clock, surviving a
+     *   restart and a reload (when it fell due while the runtime or the plugin was down, it fires right after the
+     *   plugin's next `start` returns). One per (scope, token): scheduling again replaces the deadline. Kept in the
+     *   plugin's state of `scope` (so a conversation's timers go with it); forgotten once `on_timer` for it returned
+     *   CIM_OK, in the same unit as that hook's writes (a crash before then fires it again: at least once), or when
+     *   `cancel_timer(token)` is called. The host drops pending timers when it stops a plugin; it never calls
+     *   `on_timer` before `start` returned.
+     * Caller: as for state_put. Required: yes (1.2+).
+     * @param scope        a conversation id, or empty for the plugin as a whole.
+     * @param deadline_ms  ms since the Unix epoch on the runtime's clock (`now_ms`); a past deadline fires at once.
+     * @return CIM_OK; CIM_ERROR when the store cannot write; CIM_STOPPED when the runtime is stopping.
+     * Cost: a state write plus a timer-queue insert (O(log timers)). Since 1.2.
+     */
+    cim_rc_t (*schedule_timer_at)(cim_host_ctx_t* ctx, cim_str_t scope, int64_t deadline_ms, uint64_t token);
+
+    /**
+     * get_conversation_state — the conversation's tracked state without its timeline: {id, state, customerId,
+     *   channelSessions[{id, state, interactive}], participants[{id, type, role, active}]}.
+     *   What a plugin asks on every message instead of `get_conversation`.
+     * Caller: the plugin, any thread, as for get_conversation. Required: yes (1.2+).
+     * @return CIM_OK; CIM_INVALID when the runtime tracks no such conversation in memory (receive is not called).
+     * Cost: a lookup in the tracker's memory under the conversation's shard lock and one JSON serialisation of a
+     *   few hundred bytes; no store access. Since 1.2.
+     */
+    cim_rc_t (*get_conversation_state)(cim_host_ctx_t* ctx, cim_str_t conversation_id, cim_receive_json_fn receive,
+                                       void* user);
 } cim_host_t;
 
 /* ------------------------------------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ public:
         case CIM_INVALID: return "CIM_INVALID";
         case CIM_NOT_DECLARED: return "CIM_NOT_DECLARED";
         case CIM_STOPPED: return "CIM_STOPPED";
+        case CIM_NOT_FOUND: return "CIM_NOT_FOUND";
         default: return "CIM_UNKNOWN_RC";
     }
 }

@@ -3,8 +3,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -38,6 +41,9 @@ struct PublishResult {
     /// True when the conversation's shard is full: nothing was accepted; try again later.
     [[nodiscard]] bool busy() const noexcept { return code == CIM_BUSY; }
 };
+
+/// The scope of plugin state that belongs to the plugin as a whole rather than to one conversation.
+inline constexpr std::string_view plugin_scope{};
 
 /**
  * The host's services to one plugin instance: publishing, timers, the clock and the log. A thin wrapper over the
@@ -137,6 +143,112 @@ public:
         return document;
     }
 
+    /**
+     * The conversation's tracked state without its timeline: {id, state, customerId, channelSessions[{id, state,
+     * interactive}], participants[{id, type, role, active}]}. Answered from the runtime's memory — no store access,
+     * a few hundred bytes of JSON — so it is what to ask on every message (conversation() rebuilds the timeline).
+     * Since ABI 1.2.
+     * @return the document, or null when the runtime tracks no such conversation in memory.
+     * @throws cim::Error when the host is older than 1.2.
+     */
+    [[nodiscard]] nlohmann::json conversation_state(std::string_view conversation_id) const {
+        const auto fn = callback(&cim_host_t::get_conversation_state, "get_conversation_state");
+        nlohmann::json document;
+        const cim_rc_t code = fn(table_->ctx, detail::to_abi(conversation_id), &receive_json, &document);
+        if (code == CIM_INVALID) return nullptr;
+        check_query(code, "get_conversation_state");
+        return document;
+    }
+
+    // ---- Plugin state (ABI 1.2): kept by the runtime, so it survives a restart, a reload and, later, a failover.
+    // `scope` is a conversation id (the entry lives and goes with the conversation) or cim::plugin_scope for the
+    // plugin as a whole. The writes of one on_event / on_timer commit together when the hook returns; every write
+    // is visible to the next read at once. Cost: an in-memory lookup under the scope's partition lock, plus a copy
+    // into the store's writer queue for writes; with sync = "full", a write from the plugin's own thread (not from a
+    // hook) waits for its commit. abi.h "Plugin state" has the whole contract.
+
+    /// True when the host keeps plugin state (ABI 1.2 or newer): an older host has none of the calls below.
+    [[nodiscard]] bool has_state() const noexcept {
+        return detail::has_field(*table_, &cim_host_t::get_conversation_state) && table_->state_put != nullptr;
+    }
+
+    /**
+     * Creates or replaces `key` in `scope` with `bytes` (at most 1 MiB; the key 1..1024 bytes of UTF-8, no NUL).
+     * @throws cim::Error for a bad key or value, or when the store cannot write (nothing changed then).
+     *
+     *     host().put_state(event.conversation_id(), "task", task.dump());
+     */
+    void put_state(std::string_view scope, std::string_view key, std::string_view bytes) const {
+        const auto fn = callback(&cim_host_t::state_put, "state_put");
+        check_state(fn(table_->ctx, detail::to_abi(scope), detail::to_abi(key), detail::to_abi(bytes)), "state_put",
+                    key);
+    }
+
+    /// The bytes under `key` in `scope`, or nullopt when there are none. @throws cim::Error for a bad key.
+    [[nodiscard]] std::optional<std::string> get_state(std::string_view scope, std::string_view key) const {
+        const auto fn = callback(&cim_host_t::state_get, "state_get");
+        std::string value;
+        const cim_rc_t code = fn(table_->ctx, detail::to_abi(scope), detail::to_abi(key), &receive_bytes, &value);
+        if (code == CIM_NOT_FOUND) return std::nullopt;
+        check_state(code, "state_get", key);
+        return value;
+    }
+
+    /// Deletes `key` from `scope` (no error when absent). @throws cim::Error as put_state.
+    void erase_state(std::string_view scope, std::string_view key) const {
+        const auto fn = callback(&cim_host_t::state_delete, "state_delete");
+        check_state(fn(table_->ctx, detail::to_abi(scope), detail::to_abi(key)), "state_delete", key);
+    }
+
+    /// Every (key, bytes) of `scope` whose key starts with `prefix`, in key order. Cost: O(log n + entries).
+    [[nodiscard]] std::vector<std::pair<std::string, std::string>> list_state(std::string_view scope,
+                                                                             std::string_view prefix = {}) const {
+        const auto fn = callback(&cim_host_t::state_list, "state_list");
+        std::vector<std::pair<std::string, std::string>> entries;
+        check_state(fn(table_->ctx, detail::to_abi(scope), detail::to_abi(prefix), &receive_entry, &entries),
+                    "state_list", prefix);
+        return entries;
+    }
+
+    /// Every conversation in which this plugin keeps state: what to walk in `start` to take up its work again.
+    /// Cost: O(this plugin's entries).
+    [[nodiscard]] std::vector<std::string> state_scopes() const {
+        const auto fn = callback(&cim_host_t::state_scopes, "state_scopes");
+        std::vector<std::string> scopes;
+        check_state(fn(table_->ctx, &receive_scope, &scopes), "state_scopes", {});
+        return scopes;
+    }
+
+    /// put_state with a JSON value (serialised compactly).
+    void put_json(std::string_view scope, std::string_view key, const nlohmann::json& value) const {
+        put_state(scope, key, value.dump());
+    }
+
+    /// get_state parsed as JSON; nullopt when absent. @throws cim::Error when the bytes are not JSON.
+    [[nodiscard]] std::optional<nlohmann::json> get_json(std::string_view scope, std::string_view key) const {
+        const auto bytes = get_state(scope, key);
+        if (!bytes) return std::nullopt;
+        try {
+            return nlohmann::json::parse(*bytes);
+        } catch (const nlohmann::json::exception& e) {
+            throw Error("cim: state '" + std::string(key) + "' is not JSON: " + e.what());
+        }
+    }
+
+    /**
+     * A persistent timer: `on_timer(token)` at `deadline_ms` on the runtime's clock (now_ms()), surviving restarts
+     * and reloads — one that fell due while the runtime was down fires right after the next start. One per
+     * (scope, token): scheduling again moves it. Forgotten once on_timer for it returned OK, or by cancel(token).
+     * Since ABI 1.2.
+     * @throws cim::Error when the store cannot write or the runtime is stopping.
+     *
+     *     host().schedule_at(conversation_id, host().now_ms() + 30'000, offer_token);
+     */
+    void schedule_at(std::string_view scope, std::int64_t deadline_ms, std::uint64_t token) const {
+        const auto fn = callback(&cim_host_t::schedule_timer_at, "schedule_timer_at");
+        check(fn(table_->ctx, detail::to_abi(scope), deadline_ms, token), "schedule_timer_at", token);
+    }
+
     /// The runtime's log, tagged with the plugin's name.
     [[nodiscard]] const Logger& log() const noexcept { return log_; }
 
@@ -173,6 +285,25 @@ private:
             // exception unwinding through the host's C frames.
             *static_cast<nlohmann::json*>(user) = nullptr;
         }
+    }
+
+    static void receive_bytes(void* user, cim_str_t bytes) {
+        static_cast<std::string*>(user)->assign(detail::to_view(bytes));
+    }
+    static void receive_scope(void* user, cim_str_t scope) {
+        static_cast<std::vector<std::string>*>(user)->emplace_back(detail::to_view(scope));
+    }
+    static void receive_entry(void* user, cim_str_t key, cim_str_t value) {
+        static_cast<std::vector<std::pair<std::string, std::string>>*>(user)->emplace_back(detail::to_view(key),
+                                                                                           detail::to_view(value));
+    }
+
+    void check_state(cim_rc_t code, std::string_view what, std::string_view key) const {
+        if (code == CIM_OK) return;
+        std::string message = "cim: " + std::string(what) + "('" + std::string(key) + "') failed with " +
+                              std::string(rc_name(code));
+        if (const std::string reason = host_error(); !reason.empty()) message += ": " + reason;
+        throw Error(message);
     }
 
     void check_query(cim_rc_t code, std::string_view what) const {

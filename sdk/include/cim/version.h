@@ -13,6 +13,8 @@
  * History:
  *   1.0  the first ABI: plugin table, manifest, host callbacks publish, timers, log, now_ms, last_error.
  *   1.1  host callbacks get_conversation and get_customer_journey appended to cim_host_t (read tracked state).
+ *   1.2  plugin state kept by the runtime (state_put/get/delete/list/scopes), persistent timers (schedule_timer_at)
+ *        and the cheap conversation query (get_conversation_state) appended to cim_host_t; rc CIM_NOT_FOUND.
  */
 #ifndef CIM_VERSION_H
 #define CIM_VERSION_H
@@ -20,10 +22,10 @@
 /** The ABI major version: plugins built against another major are refused. Since 1.0. */
 #define CIM_ABI_VERSION_MAJOR 1
 /** The ABI minor version: a plugin built against a newer minor than the host's is refused. Since 1.0. */
-#define CIM_ABI_VERSION_MINOR 1
+#define CIM_ABI_VERSION_MINOR 2
 /** The ABI patch level: informational only. Since 1.0. */
 #define CIM_ABI_VERSION_PATCH 0
 /** "MAJOR.MINOR.PATCH" as a string literal, for logs and `--version`. Since 1.0. */
-#define CIM_ABI_VERSION_STRING "1.1.0"
+#define CIM_ABI_VERSION_STRING "1.2.0"
 
 #endif /* CIM_VERSION_H */

@@ -1,0 +1,25 @@
+/*
+ * cim/version.h — the version of the cimrt plugin ABI.
+ *
+ * One place for the numbers; the compatibility rule that uses them lives in one function of the host's loader
+ * (core/src/plugin/abi_compatibility.cpp) and reads:
+ *
+ *     a plugin loads when its MAJOR equals the host's MAJOR and its MINOR is not newer than the host's MINOR.
+ *
+ * MAJOR changes only when a released signature or struct layout changes (never, we hope).
+ * MINOR grows when fields or hooks are appended; older plugins keep loading.
+ * PATCH marks documentation or behaviour fixes that change no layout; it never affects loading.
+ */
+#ifndef CIM_VERSION_H
+#define CIM_VERSION_H
+
+/** The ABI major version: plugins built against another major are refused. Since 1.0. */
+#define CIM_ABI_VERSION_MAJOR 1
+/** The ABI minor version: a plugin built against a newer minor than the host's is refused. Since 1.0. */
+#define CIM_ABI_VERSION_MINOR 0
+/** The ABI patch level: informational only. Since 1.0. */
+#define CIM_ABI_VERSION_PATCH 0
+/** "MAJOR.MINOR.PATCH" as a string literal, for logs and `--version`. Since 1.0. */
+#define CIM_ABI_VERSION_STRING "1.0.0"
+
+#endif /* CIM_VERSION_H */
