@@ -220,9 +220,14 @@ void Bus::count_failure(Endpoint& endpoint, const std::string& what, const std::
 }
 
 bool Bus::schedule_timer(Endpoint& owner, std::uint64_t delay_ms, std::uint64_t token) {
+    return schedule_timer_filed(owner, delay_ms, token, &owner, token);
+}
+
+bool Bus::schedule_timer_filed(Endpoint& owner, std::uint64_t delay_ms, std::uint64_t token, const void* file_owner,
+                               std::uint64_t file_token) {
     const State state = state_.load();
     if (state != State::running && state != State::stopping) return false;
-    return timers_.schedule(delay_ms, &owner, token, [this, &owner, token] {
+    return timers_.schedule(delay_ms, file_owner, file_token, [this, &owner, token] {
         DeliveryOutcome outcome;
         const DeliveryWatch::Scope watched(watch_, current_slot, owner, nullptr, token);
         try {

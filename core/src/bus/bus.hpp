@@ -87,6 +87,10 @@ public:
     void mark_durable(std::size_t shard, std::uint64_t ticket) { shards_[shard % shards_.size()]->mark_durable(ticket); }
     /// Calls `owner.fire_timer(token)` after `delay_ms` of the bus's clock. False when stopping.
     bool schedule_timer(Endpoint& owner, std::uint64_t delay_ms, std::uint64_t token);
+    /// The same, but filed under (`file_owner`, `file_token`) instead of (owner, token): what a persistent timer
+    /// uses, so that moving one cancels exactly its own pending firing (cancel it with timers().cancel()).
+    bool schedule_timer_filed(Endpoint& owner, std::uint64_t delay_ms, std::uint64_t token, const void* file_owner,
+                              std::uint64_t file_token);
     /// Cancels every pending timer of `owner` with `token`.
     void cancel_timer(const Endpoint& owner, std::uint64_t token);
     /// The bus's clock, ms since the Unix epoch.

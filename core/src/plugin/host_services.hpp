@@ -26,6 +26,14 @@ public:
     virtual bool schedule_timer(Endpoint& owner, std::uint64_t delay_ms, std::uint64_t token) = 0;
     /// Cancels every pending timer of `owner` with `token`.
     virtual void cancel_timer(const Endpoint& owner, std::uint64_t token) = 0;
+    /// As schedule_timer, but filed under (`file_owner`, `file_token`) for cancel_filed_timer: a persistent timer's
+    /// firing, which moving it must cancel without touching the plugin's other timers of the same token.
+    virtual bool schedule_filed_timer(Endpoint& owner, std::uint64_t delay_ms, std::uint64_t token,
+                                      const void* file_owner, std::uint64_t file_token) = 0;
+    /// Cancels the timers filed under (`file_owner`, `file_token`).
+    virtual void cancel_filed_timer(const void* file_owner, std::uint64_t file_token) = 0;
+    /// Cancels every timer filed under `file_owner`.
+    virtual void cancel_filed_timers(const void* file_owner) = 0;
     /// The runtime's clock, ms since the Unix epoch.
     virtual std::int64_t now_ms() const = 0;
     /// A log line on behalf of `source`.

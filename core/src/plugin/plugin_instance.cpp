@@ -72,6 +72,7 @@ void PluginInstance::start() {
 DeliveryOutcome PluginInstance::stop() {
     if (!started_) return {};
     started_ = false;
+    persistent_timers_.disarm_all(host_);  // kept in the state: the next start arms them again
     const cim_plugin_t& t = library_->table();
     return t.stop != nullptr ? outcome_of(t.stop(instance_), "stop") : DeliveryOutcome{};
 }
@@ -145,7 +146,9 @@ cim_rc_t PluginInstance::host_cancel_timer(cim_host_ctx_t* ctx, std::uint64_t to
     try {
         PluginInstance& plugin = self(ctx);
         plugin.host_.cancel_timer(plugin, token);
-        if (PluginState* state = plugin.host_.plugin_state()) plugin.persistent_timers_.cancel(*state, plugin, token);
+        if (PluginState* state = plugin.host_.plugin_state()) {
+            plugin.persistent_timers_.cancel(*state, plugin.host_, plugin, token);
+        }
         last_host_error.clear();
         return CIM_OK;
     } catch (const std::exception& e) {

@@ -25,6 +25,14 @@ public:
         return bus_.schedule_timer(owner, delay_ms, token);
     }
     void cancel_timer(const Endpoint& owner, std::uint64_t token) override { bus_.cancel_timer(owner, token); }
+    bool schedule_filed_timer(Endpoint& owner, std::uint64_t delay_ms, std::uint64_t token, const void* file_owner,
+                              std::uint64_t file_token) override {
+        return bus_.schedule_timer_filed(owner, delay_ms, token, file_owner, file_token);
+    }
+    void cancel_filed_timer(const void* file_owner, std::uint64_t file_token) override {
+        bus_.timers().cancel(file_owner, file_token);
+    }
+    void cancel_filed_timers(const void* file_owner) override { bus_.timers().cancel_all(file_owner); }
     std::int64_t now_ms() const override { return bus_.now_ms(); }
     void log(const Endpoint& source, cim_log_level_t level, std::string_view message) override {
         bus_.log(source, level, message);

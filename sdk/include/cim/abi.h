@@ -383,8 +383,9 @@ typedef struct cim_host_t {
      *   plugin's next `start` returns). One per (scope, token): scheduling again replaces the deadline. Kept in the
      *   plugin's state of `scope` (so a conversation's timers go with it); forgotten once `on_timer` for it returned
      *   CIM_OK, in the same unit as that hook's writes (a crash before then fires it again: at least once), or when
-     *   `cancel_timer(token)` is called. The host drops pending timers when it stops a plugin; it never calls
-     *   `on_timer` before `start` returned.
+     *   `cancel_timer(token)` is called — so a plugin must not cancel its persistent timers in `stop`: the host
+     *   disarms them itself and arms them again at the next start. It never calls `on_timer` before `start` returned.
+     *   Use a token for persistent or for ordinary timers, not both.
      * Caller: as for state_put. Required: yes (1.2+).
      * @param scope        a conversation id, or empty for the plugin as a whole.
      * @param deadline_ms  ms since the Unix epoch on the runtime's clock (`now_ms`); a past deadline fires at once.

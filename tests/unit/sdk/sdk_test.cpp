@@ -700,7 +700,9 @@ TEST_CASE("detail::field_end agrees with offsetof for every ABI field it is used
     CHECK(field_end(&cim_host_t::log) == offsetof(cim_host_t, log) + sizeof(void (*)()));
     CHECK(field_end(&cim_host_t::now_ms) == offsetof(cim_host_t, now_ms) + sizeof(void (*)()));
     CHECK(field_end(&cim_host_t::get_conversation) == offsetof(cim_host_t, get_conversation) + sizeof(void*));
-    CHECK(field_end(&cim_host_t::get_customer_journey) == sizeof(cim_host_t));
+    CHECK(field_end(&cim_host_t::get_customer_journey) == offsetof(cim_host_t, get_customer_journey) + sizeof(void*));
+    CHECK(field_end(&cim_host_t::state_put) == offsetof(cim_host_t, state_put) + sizeof(void*));
+    CHECK(field_end(&cim_host_t::get_conversation_state) == sizeof(cim_host_t));
 }
 
 TEST_CASE("event and emitter types convert to their CIM names", "[sdk][event]") {
@@ -865,6 +867,18 @@ TEST_CASE("Host tolerates an older, shorter host table and names what is missing
     SECTION("a NULL table is refused up front") {
         CHECK_THROWS_AS(cim::Host(nullptr), cim::Error);
     }
+}
+
+TEST_CASE("Host against a 1.1 host table has no state and says which callback is missing", "[sdk][host][state]") {
+    FakeHost host;
+    // What a 1.1 host hands over: the table ends after get_customer_journey.
+    host.table.struct_size = static_cast<std::uint32_t>(offsetof(cim_host_t, state_put));
+    const cim::Host api(&host.table);
+    CHECK_FALSE(api.has_state());
+    CHECK_THROWS_WITH(api.put_state("c1", "k", "v"), Catch::Contains("'state_put'"));
+    CHECK_THROWS_WITH(api.get_state("c1", "k"), Catch::Contains("'state_get'"));
+    CHECK_THROWS_WITH(api.schedule_at("c1", 5, 1), Catch::Contains("'schedule_timer_at'"));
+    CHECK_THROWS_WITH(api.conversation_state("c1"), Catch::Contains("'get_conversation_state'"));
 }
 
 TEST_CASE("Logger maps each level to the host's log callback", "[sdk][logger]") {
