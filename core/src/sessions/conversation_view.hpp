@@ -15,6 +15,27 @@
 
 namespace cim::core {
 
+/// One conversation's timeline — its activities, each with its updates, and the updates that named no activity — as
+/// the conversation view shows it. Built once per event, in journal order, by the views below (replaying) and by the
+/// session stage's cache of live conversations (as events are admitted), so both answer alike. Each entry is kept
+/// as the JSON the view returns, so answering costs a copy, never a re-parse of payloads. Not thread-safe.
+class ConversationTimeline {
+public:
+    /// Feeds one event of the conversation that the tracker did not call a duplicate. Events other than activities
+    /// and their updates are ignored. O(log activities).
+    void add(const Event& event);
+    /// The view: conversation_state_json(state) plus `activities` and `unresolvedUpdates`. O(timeline).
+    nlohmann::json to_json(const Conversation& state) const;
+    /// Every activity (with its updates) and its conversation's id, for journeys.
+    const nlohmann::json& activities() const noexcept { return activities_; }
+    std::size_t size() const noexcept { return activities_.size() + unresolved_.size(); }
+
+private:
+    nlohmann::json activities_ = nlohmann::json::array();
+    nlohmann::json unresolved_ = nlohmann::json::array();  // updates whose refersTo names no known activity
+    std::map<std::string, std::size_t> by_id_;             // activity id → index in activities_
+};
+
 class ConversationViews {
 public:
     explicit ConversationViews(TrackerOptions options = {});
@@ -35,18 +56,8 @@ public:
     nlohmann::json customer(const std::string& customer_id) const;
 
 private:
-    struct Activity {
-        Event event;
-        std::vector<Event> updates;
-    };
-    struct Timeline {
-        std::vector<Activity> activities;
-        std::map<std::string, std::size_t> by_id;  // activity id → index
-        std::vector<Event> unresolved;             // updates whose refersTo names no known activity
-    };
-
     SessionTracker tracker_;
-    std::map<std::string, Timeline> timelines_;    // by conversation id
+    std::map<std::string, ConversationTimeline> timelines_;  // by conversation id
     std::vector<std::string> conversation_order_;  // first-seen order
 };
 
