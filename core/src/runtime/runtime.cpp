@@ -50,10 +50,12 @@ Runtime::Impl::Impl(core::RuntimeConfig config_in, RuntimeOptions options, std::
     store->set_durable_listener([bus = bus.get()](std::size_t shard, std::uint64_t ticket) {
         bus->mark_durable(shard, ticket);
     });
-    const core::TrackerOptions tracking{config.sessions.customer_inactivity_timeout};
+    const core::TrackerOptions tracking{config.sessions.customer_inactivity_timeout, config.sessions.closed_grace};
     host = std::make_unique<core::RuntimeHost>(*bus, *store, tracking);
     if (assembly.session_stage) {
         sessions = std::make_unique<core::SessionStage>(*bus, *store, catalogue, tracking, logger);
+        sessions->set_snapshot_interval(config.store.snapshot_interval);
+        host->attach_sessions(*sessions);
         bus->set_admission_stage(*sessions);
         bus->set_runtime_publishes(core::SessionStage::published_events());
     }
@@ -184,8 +186,9 @@ std::vector<std::string> Runtime::start() {
     }
     impl.running = true;
     if (impl.sessions) impl.sessions->arm_restored();
-    if (replayed > 0) {
-        impl.logger->info("restored {} conversation(s) from {} journaled event(s)", impl.sessions->conversation_count(),
+    if (impl.sessions && (replayed > 0 || impl.sessions->counters().restored_from_snapshot > 0)) {
+        impl.logger->info("restored {} conversation(s): {} partition(s) from snapshots, {} journaled event(s) replayed",
+                          impl.sessions->conversation_count(), impl.sessions->counters().restored_from_snapshot,
                           replayed);
     }
     for (const auto& instance : impl.instances) {
@@ -238,6 +241,8 @@ void Runtime::stop() {
         impl.logger->error("{}", message);
         throw Error(Error::Kind::stuck, message);
     }
+    // A snapshot of what is tracked now, written with the last events: the next start replays nothing.
+    if (impl.sessions) impl.sessions->snapshot_all();
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (!impl.store->flush(std::max(left, std::chrono::milliseconds(0)))) {
         const std::string message = "accepted events could not be written before stop: " + impl.store->health().failure;

@@ -4,6 +4,7 @@
 
 #include "bus/bus.hpp"
 #include "plugin/host_services.hpp"
+#include "sessions/conversation_queries.hpp"
 #include "sessions/session_tracker.hpp"
 #include "store/store.hpp"
 
@@ -11,7 +12,10 @@ namespace cim::core {
 
 class RuntimeHost final : public HostServices {
 public:
-    RuntimeHost(Bus& bus, Store& store, TrackerOptions options) : bus_(bus), store_(store), options_(options) {}
+    RuntimeHost(Bus& bus, Store& store, TrackerOptions options)
+        : bus_(bus), store_(store), options_(options), queries_(store, options) {}
+    /// Conversations in memory are answered by `live` (the session stage) from then on. Before start.
+    void attach_sessions(LiveConversations& live) { queries_.attach(live); }
 
     PublishResult publish(const Endpoint* publisher, Event event) override {
         return bus_.publish_abi(publisher, std::move(event));  // plugins and handlers publish through the C ABI
@@ -31,6 +35,7 @@ private:
     Bus& bus_;
     Store& store_;
     TrackerOptions options_;
+    ConversationQueries queries_;  // where conversation and journey queries are answered from
 };
 
 }  // namespace cim::core

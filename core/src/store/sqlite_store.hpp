@@ -40,8 +40,16 @@ public:
     bool flush(std::chrono::milliseconds limit) override;
     void read_journal(const JournalFilter& filter, const std::function<void(const Event&)>& visit) override;
     std::uint64_t journal_size() override;
+    void append_snapshot(std::size_t partition, std::string body) override;
+    bool keeps_snapshots() const override { return true; }
+    std::vector<PartitionSnapshot> read_snapshots() override;
 
 private:
+    // A snapshot waiting for the writer, placed before pending[position] (position == size: after all of them).
+    struct PendingSnapshot {
+        std::size_t position = 0;
+        std::string body;
+    };
     struct Partition {
         std::mutex mutex;
         std::condition_variable durable_changed;
@@ -50,18 +58,22 @@ private:
         std::uint64_t appended = 0;  // tickets handed out
         std::uint64_t durable = 0;   // tickets written (and synced as configured)
         std::uint64_t failures_seen = 0;  // the store's failure count when waiters last learned of one
+        std::vector<PendingSnapshot> pending_snapshots;  // positioned among `pending`
     };
     // What the writer took from the partitions and commits in one transaction; kept across a failed attempt, so a
     // retry writes exactly the same events in the same order.
     struct Batch {
         std::vector<std::vector<Event>> events;  // by partition
         std::vector<std::uint64_t> tickets;      // by partition: the last ticket the batch makes durable
+        std::vector<std::vector<PendingSnapshot>> snapshots;  // by partition
         std::size_t size = 0;
     };
 
     void write_loop();
     void take_pending(Batch& batch);
     void commit(const Batch& batch);  // throws StoreError
+    static bool has_snapshots(const Batch& batch);
+    void write_snapshot(std::size_t partition, const PendingSnapshot& snapshot);  // inside commit's transaction
     void mark_failing(const std::string& reason);
     void mark_recovered();
 
