@@ -291,8 +291,17 @@ std::vector<EventInfo> builtin_events() { return core::describe(core::Catalogue{
 Metrics Runtime::metrics() const {
     const core::BusMetrics m = impl_->bus->metrics();
     const core::StoreHealth health = impl_->store->health();
-    return {m.accepted, m.busy, m.invalid, m.deliveries, m.delivery_failures, m.in_flight, m.duplicates,
-            m.failed,   m.slow_deliveries, health.writable, health.failure};
+    Metrics out{m.accepted, m.busy, m.invalid, m.deliveries, m.delivery_failures, m.in_flight, m.duplicates,
+                m.failed,   m.slow_deliveries, health.writable, health.failure};
+    const core::JournalReads reads = impl_->store->journal_reads();
+    out.journal_reads = reads.reads;
+    out.journal_events_read = reads.events;
+    if (impl_->sessions) {
+        const core::SessionStageCounters sessions = impl_->sessions->counters();
+        out.conversations_evicted = sessions.evicted;
+        out.snapshots_written = sessions.snapshots;
+    }
+    return out;
 }
 
 }  // namespace cim::runtime

@@ -209,7 +209,7 @@ void SessionStage::request_snapshot_round() {
 }
 
 void SessionStage::snapshot_all() {
-    if (!store_.keeps_snapshots()) return;
+    if (snapshot_every_ == 0) return;  // no snapshots configured, or a store that keeps none
     for (std::size_t shard = 0; shard < trackers_.size(); ++shard) {
         bus_.admit_on_shard(shard, [&](Admission&) { write_snapshot(shard); });
     }
@@ -309,7 +309,10 @@ nlohmann::json SessionStage::conversation_state(const std::string& conversation_
 
 std::optional<nlohmann::json> SessionStage::live_conversation(const std::string& conversation_id) {
     const std::size_t shard = bus_.shard_index(conversation_id);
-    std::optional<nlohmann::json> answer;
+    // Under the shard's lock only the state and a pointer per entry are copied; the view is assembled outside it,
+    // so neither the shard's publishers nor the journal's writer wait for a long conversation's copy.
+    std::optional<nlohmann::json> state;
+    ConversationTimeline::Parts parts;
     bool fill = false;
     std::uint64_t ticket = 0;
     bus_.admit_on_shard(shard, [&](Admission&) {
@@ -317,13 +320,17 @@ std::optional<nlohmann::json> SessionStage::live_conversation(const std::string&
         if (c == nullptr) return;
         LiveTimeline& live = timelines_[shard][conversation_id];
         if (live.ready) {
-            answer = live.timeline.to_json(*c);
+            state = conversation_state_json(*c);
+            parts = live.timeline.parts();
             return;
         }
         fill = true;
         ticket = store_.last_ticket(shard);
     });
-    if (!fill) return answer;
+    if (!fill) {
+        if (!state) return std::nullopt;
+        return ConversationTimeline::assemble(std::move(*state), parts);
+    }
     // The first view of this conversation: its history is read once from the store (indexed by conversation), outside
     // the shard's lock; what is admitted meanwhile waits in `arrived`.
     std::vector<Event> history;
@@ -354,9 +361,11 @@ std::optional<nlohmann::json> SessionStage::live_conversation(const std::string&
             live.arrived = {};
             live.ready = true;
         }
-        answer = live.timeline.to_json(*c);
+        state = conversation_state_json(*c);
+        parts = live.timeline.parts();
     });
-    return answer;
+    if (!state) return std::nullopt;
+    return ConversationTimeline::assemble(std::move(*state), parts);
 }
 
 SessionStageCounters SessionStage::counters() const {

@@ -30,24 +30,36 @@ void ConversationTimeline::add(const Event& event) {
         by_id_.emplace(event.id, activities_.size());
         nlohmann::json activity = update_json(event);
         activity["updates"] = nlohmann::json::array();
-        activities_.push_back(std::move(activity));
+        activities_.push_back(std::make_shared<const nlohmann::json>(std::move(activity)));
     } else if (is_activity_update(event.name)) {
         const auto target = by_id_.find(event.refers_to);
         if (target != by_id_.end()) {
-            activities_[target->second]["updates"].push_back(update_json(event));
+            // Entries are shared with views being assembled: an update replaces its activity, never changes it.
+            Entry& activity = activities_[target->second];
+            nlohmann::json updated = *activity;
+            updated["updates"].push_back(update_json(event));
+            activity = std::make_shared<const nlohmann::json>(std::move(updated));
         } else {
             nlohmann::json update = update_json(event);  // kept and shown, never dropped
             update["refersTo"] = event.refers_to;
-            unresolved_.push_back(std::move(update));
+            unresolved_.push_back(std::make_shared<const nlohmann::json>(std::move(update)));
         }
     }
 }
 
+nlohmann::json ConversationTimeline::assemble(nlohmann::json state, const Parts& parts) {
+    nlohmann::json activities = nlohmann::json::array();
+    activities.get_ref<nlohmann::json::array_t&>().reserve(parts.activities.size());
+    for (const Entry& a : parts.activities) activities.push_back(*a);
+    nlohmann::json unresolved = nlohmann::json::array();
+    for (const Entry& u : parts.unresolved) unresolved.push_back(*u);
+    state["activities"] = std::move(activities);
+    state["unresolvedUpdates"] = std::move(unresolved);
+    return state;
+}
+
 nlohmann::json ConversationTimeline::to_json(const Conversation& state) const {
-    nlohmann::json out = conversation_state_json(state);
-    out["activities"] = activities_;
-    out["unresolvedUpdates"] = unresolved_;
-    return out;
+    return assemble(conversation_state_json(state), parts());
 }
 
 ConversationViews::ConversationViews(TrackerOptions options) : tracker_(options) {}
@@ -72,10 +84,10 @@ nlohmann::json ConversationViews::customer(const std::string& customer_id) const
     for (const std::string& conversation_id : conversation_order_) {
         const Conversation* c = tracker_.find(conversation_id);
         if (c == nullptr || c->customer_id != customer_id) continue;  // the conversation's current customer decides
-        for (const nlohmann::json& a : timelines_.at(conversation_id).activities()) {
-            nlohmann::json activity = a;
+        for (const ConversationTimeline::Entry& a : timelines_.at(conversation_id).activities()) {
+            nlohmann::json activity = *a;
             activity["conversationId"] = conversation_id;
-            collected.emplace_back(a["timestamp"].get<std::int64_t>(), std::move(activity));
+            collected.emplace_back(activity["timestamp"].get<std::int64_t>(), std::move(activity));
         }
     }
     std::stable_sort(collected.begin(), collected.end(), [](const auto& a, const auto& b) { return a.first < b.first; });

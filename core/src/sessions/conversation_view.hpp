@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,22 +19,31 @@ namespace cim::core {
 /// One conversation's timeline — its activities, each with its updates, and the updates that named no activity — as
 /// the conversation view shows it. Built once per event, in journal order, by the views below (replaying) and by the
 /// session stage's cache of live conversations (as events are admitted), so both answer alike. Each entry is kept
-/// as the JSON the view returns, so answering costs a copy, never a re-parse of payloads. Not thread-safe.
+/// as immutable, shared JSON: taking the parts of a view under a lock costs a pointer copy per entry, and the view
+/// is assembled outside it. Not thread-safe.
 class ConversationTimeline {
 public:
+    using Entry = std::shared_ptr<const nlohmann::json>;
+    struct Parts {
+        std::vector<Entry> activities;  ///< each {id, name, timestamp, emitter, data, updates[]}
+        std::vector<Entry> unresolved;  ///< each {id, name, timestamp, emitter, data, refersTo}
+    };
+
     /// Feeds one event of the conversation that the tracker did not call a duplicate. Events other than activities
-    /// and their updates are ignored. O(log activities).
+    /// and their updates are ignored. O(log activities), plus a copy of the updated activity for an update.
     void add(const Event& event);
-    /// The view: conversation_state_json(state) plus `activities` and `unresolvedUpdates`. O(timeline).
+    /// The entries as they are now: O(entries) pointer copies.
+    Parts parts() const { return {activities_, unresolved_}; }
+    /// The view: `state` (conversation_state_json) plus `activities` and `unresolvedUpdates`. O(timeline).
+    static nlohmann::json assemble(nlohmann::json state, const Parts& parts);
+    /// assemble(conversation_state_json(state), parts()).
     nlohmann::json to_json(const Conversation& state) const;
-    /// Every activity (with its updates) and its conversation's id, for journeys.
-    const nlohmann::json& activities() const noexcept { return activities_; }
-    std::size_t size() const noexcept { return activities_.size() + unresolved_.size(); }
+    const std::vector<Entry>& activities() const noexcept { return activities_; }
 
 private:
-    nlohmann::json activities_ = nlohmann::json::array();
-    nlohmann::json unresolved_ = nlohmann::json::array();  // updates whose refersTo names no known activity
-    std::map<std::string, std::size_t> by_id_;             // activity id → index in activities_
+    std::vector<Entry> activities_;
+    std::vector<Entry> unresolved_;               // updates whose refersTo names no known activity
+    std::map<std::string, std::size_t> by_id_;    // activity id → index in activities_
 };
 
 class ConversationViews {
