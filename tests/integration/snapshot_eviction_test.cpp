@@ -247,7 +247,9 @@ TEST_CASE("start-up restores the newest snapshot and replays only the journal af
     REQUIRE(restored.stage->counters().restored_from_snapshot == 4);
     REQUIRE(replayed > 0);
     REQUIRE(replayed < journal_size / 2);  // the tail only
-    REQUIRE(restored.store->journal_reads().events < journal_size / 2);  // read from the oldest snapshot on
+    // The read starts at the oldest partition's snapshot (a periodic round may have placed them apart), not at the
+    // beginning of the journal.
+    REQUIRE(restored.store->journal_reads().events < journal_size / 2);
     require_state_as_replayed(with_snapshots, *restored.stage, ids);
 }
 

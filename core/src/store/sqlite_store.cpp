@@ -292,6 +292,13 @@ void SqliteStore::commit(const Batch& batch) {
     try {
         exec(db_, "BEGIN");
         Statement insert(db_, std::string("INSERT INTO journal (") + columns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+        if (has_snapshots(batch)) {
+            // A snapshot's position is the last journal entry written before it: read inside this transaction (a
+            // retried batch must not trust what a rolled-back attempt saw), then followed insert by insert.
+            Statement newest(db_, "SELECT coalesce(max(seq), 0) FROM journal");
+            if (sqlite3_step(newest.handle) != SQLITE_ROW) throw StoreError(sqlite3_errmsg(db_));
+            last_seq_ = sqlite3_column_int64(newest.handle, 0);
+        }
         for (std::size_t partition = 0; partition < batch.events.size(); ++partition) {
             const auto& events = batch.events[partition];
             const auto& snapshots = batch.snapshots[partition];
@@ -317,6 +324,8 @@ void SqliteStore::commit(const Batch& batch) {
                 bind_text(s, 12, e.data);
                 if (sqlite3_step(s) != SQLITE_DONE) throw StoreError(sqlite3_errmsg(db_));
                 sqlite3_reset(s);
+                // Not sqlite3_last_insert_rowid at snapshot time: a snapshot's own insert changes it.
+                last_seq_ = sqlite3_last_insert_rowid(db_);
             }
             for (; next_snapshot != snapshots.end(); ++next_snapshot) write_snapshot(partition, *next_snapshot);
         }
@@ -429,14 +438,7 @@ void SqliteStore::append_snapshot(std::size_t partition, std::string body) {
 }
 
 void SqliteStore::write_snapshot(std::size_t partition, const PendingSnapshot& snapshot) {
-    // The writer is the journal's only writer, so its connection's last rowid is the newest entry; 0 when this
-    // connection has written none yet.
-    std::int64_t seq = sqlite3_last_insert_rowid(db_);
-    if (seq == 0) {
-        Statement newest(db_, "SELECT coalesce(max(seq), 0) FROM journal");
-        if (sqlite3_step(newest.handle) != SQLITE_ROW) throw StoreError(sqlite3_errmsg(db_));
-        seq = sqlite3_column_int64(newest.handle, 0);
-    }
+    const std::int64_t seq = last_seq_;  // the newest journal entry of this transaction so far (commit keeps it)
     const auto partitions = static_cast<sqlite3_int64>(partitions_.size());
     Statement insert(db_, "INSERT OR REPLACE INTO snapshots (partition, partitions, seq, body) VALUES (?1, ?2, ?3, ?4)");
     sqlite3_bind_int64(insert.handle, 1, static_cast<sqlite3_int64>(partition));

@@ -83,6 +83,7 @@ private:
     std::shared_ptr<spdlog::logger> logger_;
     int lock_fd_ = -1;  // an fd on the database file holding the owner's flock; released by close
     sqlite3* db_ = nullptr;  // the writer thread's connection
+    std::int64_t last_seq_ = 0;  // the writer's: the newest journal seq of the transaction being written
     std::vector<std::unique_ptr<Partition>> partitions_;
     DurableListener listener_;
 
