@@ -18,6 +18,7 @@
 #include "scenarios/http_scenario.hpp"
 #include "scenarios/idle_scenario.hpp"
 #include "scenarios/runtime_scenario.hpp"
+#include "scenarios/startup_scenario.hpp"
 
 namespace {
 
@@ -172,6 +173,39 @@ int main(int argc, char** argv) {
     if (!quick) {
         scenario("5 idle conversations x1M", [&] { return cim::bench::run_idle_scenario(1000000, paths); }, "", idle_note);
     }
+    // 7: start-up against journal length, the same 10k open conversations in each journal (docs/performance.md).
+    std::map<std::string, double> startup_ms;
+    for (const std::size_t journal_events : {std::size_t{100000}, std::size_t{1000000}}) {
+        const std::string size = journal_events == 100000 ? "100k" : "1M";
+        const std::string name = "7 start-up, " + size + "-event journal";
+        if (!wanted(name)) continue;
+        const auto journal = paths.work_dir / ("startup-" + size + ".db");
+        progress(name + " (writing the journal)");
+        const Measurement written = in_child(name, [&] {
+            return cim::bench::write_startup_journal(journal, journal_events, 10000, paths);
+        });
+        for (const bool snapshots : {true, false}) {
+            const std::string row = name + (snapshots ? ", snapshots" : ", full replay");
+            scenario(row, [&] { return cim::bench::run_startup(journal, snapshots, paths); }, "",
+                     [&, snapshots, size](const Measurement& m) {
+                         const double ms = m.extra.value("startup_ms", 0.0);
+                         startup_ms[size + (snapshots ? "s" : "r")] = ms;
+                         char text[200];
+                         std::snprintf(text, sizeof text, "%.0f ms to start (%.0f ms CPU), %.0f journal entries read, "
+                                       "%.0f MiB resident after eviction, %s",
+                                       ms, m.extra.value("startup_cpu_ms", 0.0), m.extra.value("journal_events_read", 0.0),
+                                       m.extra.value("rss_after_mib", 0.0),
+                                       written.extra.dump().c_str());
+                         std::string note = text;
+                         if (size == "1M" && startup_ms.count("100k" + std::string(snapshots ? "s" : "r")) != 0) {
+                             note += "; " + times(ms / startup_ms["100k" + std::string(snapshots ? "s" : "r")]) +
+                                     " the 100k start-up" + (snapshots ? " (budget <= 1.5x)" : "");
+                         }
+                         return note;
+                     });
+        }
+    }
+
     double one_thread = 0;
     scenario("6 bus + sessions, 1 thread", runtime("threads1", true, "memory", 1), nats, [&](const Measurement& m) {
         one_thread = m.events_per_s;

@@ -102,6 +102,13 @@ private:
         return static_cast<std::size_t>(integer->get());
     }
 
+    std::size_t non_negative_integer(const toml::node& node, const std::string& path) const {
+        const auto* integer = node.as_integer();
+        if (integer == nullptr) fail(node.source(), path, "expected an integer, got " + describe(node));
+        if (integer->get() < 0) fail(node.source(), path, "must be at least 0, got " + std::to_string(integer->get()));
+        return static_cast<std::size_t>(integer->get());
+    }
+
     std::string string_value(const toml::node& node, const std::string& path) const {
         const auto* text = node.as_string();
         if (text == nullptr) fail(node.source(), path, "expected a string, got " + describe(node));
@@ -154,7 +161,8 @@ private:
             else if (name == "path") store.path = path_value(node, path);
             else if (name == "sync") store.sync = one_of(node, path, {"off", "normal", "full"});
             else if (name == "max_backlog") store.max_backlog = positive_integer(node, path);
-            else unknown_key(key, "store.", {"kind", "path", "sync", "max_backlog"});
+            else if (name == "snapshot_interval") store.snapshot_interval = non_negative_integer(node, path);
+            else unknown_key(key, "store.", {"kind", "path", "sync", "max_backlog", "snapshot_interval"});
         });
     }
 
@@ -163,7 +171,8 @@ private:
             const std::string name(key.str());
             const std::string path = "sessions." + name;
             if (name == "customer_inactivity_timeout") sessions.customer_inactivity_timeout = duration_value(node, path);
-            else unknown_key(key, "sessions.", {"customer_inactivity_timeout"});
+            else if (name == "closed_grace") sessions.closed_grace = duration_value(node, path);
+            else unknown_key(key, "sessions.", {"customer_inactivity_timeout", "closed_grace"});
         });
     }
 

@@ -56,10 +56,15 @@ struct StoreSection {
     std::string sync = "normal";             ///< "off" | "normal" | "full"
     /// Accepted events not yet committed before publish reports busy: with sync = "normal", what SIGKILL can lose.
     std::size_t max_backlog = 1024;
+    /// Journaled events (all partitions together) between two snapshots of the session state; 0 = no snapshots.
+    /// Start-up restores the newest snapshot and replays at most about this many events after it.
+    std::size_t snapshot_interval = 100000;
 };
 
 struct SessionsSection {
     std::chrono::milliseconds customer_inactivity_timeout = std::chrono::minutes(10);
+    /// A CLOSED conversation leaves memory this long after it closed; it is then answered from the store.
+    std::chrono::milliseconds closed_grace = std::chrono::minutes(10);
 };
 
 struct PluginSection {

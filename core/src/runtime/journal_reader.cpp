@@ -22,7 +22,7 @@ auto read_store(const std::string& file, Read&& read) -> decltype(read()) {
 class StoreJournalReader final : public JournalReader {
 public:
     explicit StoreJournalReader(core::RuntimeConfig config)
-        : options_{config.sessions.customer_inactivity_timeout} {
+        : options_{config.sessions.customer_inactivity_timeout, config.sessions.closed_grace} {
         if (config.store.kind == "sqlite" && !std::filesystem::exists(config.store.path)) {
             throw Error(Error::Kind::config, config.file.string() + ": store: " + config.store.path.string() +
                                                  " does not exist (has the runtime run yet?)");

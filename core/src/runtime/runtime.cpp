@@ -50,16 +50,21 @@ Runtime::Impl::Impl(core::RuntimeConfig config_in, RuntimeOptions options, std::
     store->set_durable_listener([bus = bus.get()](std::size_t shard, std::uint64_t ticket) {
         bus->mark_durable(shard, ticket);
     });
-    const core::TrackerOptions tracking{config.sessions.customer_inactivity_timeout};
+    const core::TrackerOptions tracking{config.sessions.customer_inactivity_timeout, config.sessions.closed_grace};
     plugin_state = std::make_unique<core::PluginState>(
         *store, bus->shard_count(), [bus = bus.get()](std::string_view scope) { return bus->shard_index(scope); },
         logger);
     host = std::make_unique<core::RuntimeHost>(*bus, *store, tracking, *plugin_state);
     if (assembly.session_stage) {
         sessions = std::make_unique<core::SessionStage>(*bus, *store, catalogue, tracking, logger);
+        sessions->set_snapshot_interval(config.store.snapshot_interval);
+        host->attach_sessions(*sessions);
         bus->set_admission_stage(*sessions);
         bus->set_runtime_publishes(core::SessionStage::published_events());
         host->set_sessions(sessions.get());
+        // A conversation that leaves memory takes its plugin state along (abi.h: scoped to the conversation).
+        sessions->set_eviction_listener(
+            [state = plugin_state.get()](const std::string& conversation_id) { state->drop_scope(conversation_id); });
     }
     for (core::PluginSection& section : config.plugins) {
         if (section.enabled) load_plugin(section);
@@ -190,8 +195,9 @@ std::vector<std::string> Runtime::start() {
     }
     impl.running = true;
     if (impl.sessions) impl.sessions->arm_restored();
-    if (replayed > 0) {
-        impl.logger->info("restored {} conversation(s) from {} journaled event(s)", impl.sessions->conversation_count(),
+    if (impl.sessions && (replayed > 0 || impl.sessions->counters().restored_from_snapshot > 0)) {
+        impl.logger->info("restored {} conversation(s): {} partition(s) from snapshots, {} journaled event(s) replayed",
+                          impl.sessions->conversation_count(), impl.sessions->counters().restored_from_snapshot,
                           replayed);
     }
     if (state_entries > 0) impl.logger->info("restored {} plugin state entr(ies)", state_entries);
@@ -245,6 +251,8 @@ void Runtime::stop() {
         impl.logger->error("{}", message);
         throw Error(Error::Kind::stuck, message);
     }
+    // A snapshot of what is tracked now, written with the last events: the next start replays nothing.
+    if (impl.sessions) impl.sessions->snapshot_all();
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (!impl.store->flush(std::max(left, std::chrono::milliseconds(0)))) {
         const std::string message = "accepted events could not be written before stop: " + impl.store->health().failure;
@@ -293,8 +301,17 @@ std::vector<EventInfo> builtin_events() { return core::describe(core::Catalogue{
 Metrics Runtime::metrics() const {
     const core::BusMetrics m = impl_->bus->metrics();
     const core::StoreHealth health = impl_->store->health();
-    return {m.accepted, m.busy, m.invalid, m.deliveries, m.delivery_failures, m.in_flight, m.duplicates,
-            m.failed,   m.slow_deliveries, health.writable, health.failure};
+    Metrics out{m.accepted, m.busy, m.invalid, m.deliveries, m.delivery_failures, m.in_flight, m.duplicates,
+                m.failed,   m.slow_deliveries, health.writable, health.failure};
+    const core::JournalReads reads = impl_->store->journal_reads();
+    out.journal_reads = reads.reads;
+    out.journal_events_read = reads.events;
+    if (impl_->sessions) {
+        const core::SessionStageCounters sessions = impl_->sessions->counters();
+        out.conversations_evicted = sessions.evicted;
+        out.snapshots_written = sessions.snapshots;
+    }
+    return out;
 }
 
 }  // namespace cim::runtime

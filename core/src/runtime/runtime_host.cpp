@@ -1,21 +1,15 @@
 #include "runtime/runtime_host.hpp"
 
-#include "runtime/journal_views.hpp"
-
 namespace cim::core {
 
-// Every event accepted before the query has been appended to the journal (admission journals before it delivers);
-// flushing makes the store's reader see them too. A failing store is not waited for long: the answer is then what
-// is on disk.
-constexpr auto query_flush_limit = std::chrono::seconds(1);
+// Answered where the data lives (sessions/conversation_queries.hpp): memory for conversations in memory, the
+// store's index otherwise.
 nlohmann::json RuntimeHost::conversation(std::string_view conversation_id) {
-    store_.flush(query_flush_limit);
-    return conversation_from_journal(store_, options_, std::string(conversation_id));
+    return queries_.conversation(std::string(conversation_id));
 }
 
 nlohmann::json RuntimeHost::customer_journey(std::string_view customer_id) {
-    store_.flush(query_flush_limit);
-    return journey_from_journal(store_, options_, std::string(customer_id));
+    return queries_.customer_journey(std::string(customer_id));
 }
 
 nlohmann::json RuntimeHost::conversation_state(std::string_view conversation_id) {

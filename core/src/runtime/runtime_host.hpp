@@ -4,6 +4,7 @@
 
 #include "bus/bus.hpp"
 #include "plugin/host_services.hpp"
+#include "sessions/conversation_queries.hpp"
 #include "sessions/session_tracker.hpp"
 #include "runtime/session_stage.hpp"
 #include "state/plugin_state.hpp"
@@ -14,7 +15,9 @@ namespace cim::core {
 class RuntimeHost final : public HostServices {
 public:
     RuntimeHost(Bus& bus, Store& store, TrackerOptions options, PluginState& state)
-        : bus_(bus), store_(store), options_(options), state_(state) {}
+        : bus_(bus), store_(store), options_(options), queries_(store, options), state_(state) {}
+    /// Conversations in memory are answered by `live` (the session stage) from then on. Before start.
+    void attach_sessions(LiveConversations& live) { queries_.attach(live); }
     /// The session stage answering conversation_state; none in a runtime assembled without tracking.
     void set_sessions(SessionStage* sessions) noexcept { sessions_ = sessions; }
 
@@ -46,6 +49,7 @@ private:
     Bus& bus_;
     Store& store_;
     TrackerOptions options_;
+    ConversationQueries queries_;  // where conversation and journey queries are answered from
     PluginState& state_;
     SessionStage* sessions_ = nullptr;
 };

@@ -1,6 +1,9 @@
 #include "runtime/session_stage.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <deque>
+#include <unordered_set>
 
 #include "bus/event_id.hpp"
 #include "event/wire_json.hpp"
@@ -12,14 +15,33 @@ namespace cim::core {
 SessionStage::SessionStage(Bus& bus, Store& store, const Catalogue& catalogue, TrackerOptions options,
                            std::shared_ptr<spdlog::logger> logger)
     : bus_(bus), store_(store), catalogue_(catalogue), options_(options), logger_(std::move(logger)),
-      trackers_(bus.shard_count(), SessionTracker(options)), units_(bus.shard_count()),
-      armed_(bus.shard_count(), 0) {}
+      units_(bus.shard_count()), armed_(bus.shard_count(), 0), since_snapshot_(bus.shard_count(), 0),
+      timelines_(bus.shard_count()) {
+    trackers_.reserve(bus.shard_count());
+    for (std::size_t i = 0; i < bus.shard_count(); ++i) trackers_.emplace_back(options);
+}
+
+void SessionStage::set_snapshot_interval(std::size_t events) {
+    // Per partition, so no counter is shared between shards on the hot path; a partition reaching its share starts
+    // a round in which every partition snapshots, which keeps their journal positions close together (the restore
+    // reads the journal from the oldest of them).
+    snapshot_every_ = events == 0 || !store_.keeps_snapshots() ? 0 : std::max<std::size_t>(1, events / trackers_.size());
+}
+
+void SessionStage::set_eviction_listener(std::function<void(const std::string&)> listener) {
+    on_evicted_ = std::move(listener);
+}
 
 SessionStage::~SessionStage() { bus_.timers().cancel_all(this); }
 
 AdmissionResult SessionStage::admit(std::size_t shard, Event event, const Endpoint* publisher, Admission& admission) {
     SessionTracker& tracker = trackers_[shard];
     const bool durable_first = store_.acknowledge_after_durable();
+    // A late event for a conversation that left memory: its state and seen ids come back from the store first, so a
+    // retry is still a duplicate and a new session reopens the conversation it belongs to.
+    if (!event.conversation_id.empty() && tracker.was_evicted(event.conversation_id)) {
+        if (auto failure = bring_back(shard, event.conversation_id)) return {AdmissionVerdict::failed, 0, *failure};
+    }
     if (tracker.has_seen(event)) {
         duplicates_.fetch_add(1, std::memory_order_relaxed);
         // A duplicate answers as its original does: once everything appended before it (the original included,
@@ -34,14 +56,14 @@ AdmissionResult SessionStage::admit(std::size_t shard, Event event, const Endpoi
                 "busy: the journal's writer is behind (store.max_backlog events wait for their commit); retry later"};
     }
     const Applied applied = tracker.apply(event);
-    // Customer activity or a session event may move an inactivity deadline; arming early is harmless (the timer
-    // re-arms for the real deadline), arming late would expire a session late. A replay arms nothing: its times are
-    // history, and expiring them now would add events the journal being replayed does not have.
+    // The event may have moved a deadline (an inactivity expiry, a grace period): the shard's one timer follows the
+    // earliest. A replay arms nothing: its times are history, and expiring them now would add events the journal
+    // being replayed does not have.
     const bool replay = event.journal_seq != 0;
-    const bool touches_session = !event.channel_session_id.empty() || event.emitter.type == EmitterType::customer;
-    const std::int64_t candidate = event.timestamp_ms + options_.customer_inactivity_timeout.count();
     const std::uint64_t ticket = admit_tracked(shard, std::move(event), publisher, admission, applied);
-    if (touches_session && !replay) arm(shard, candidate);
+    if (!replay) {
+        if (const auto next = tracker.next_expiry_ms()) arm(shard, *next);
+    }
     return {AdmissionVerdict::admitted, durable_first ? ticket : 0, {}};
 }
 
@@ -56,6 +78,18 @@ std::uint64_t SessionStage::admit_tracked(std::size_t shard, Event event, const 
     unit.push_back(std::move(event));
     if (!applied.derived.empty()) derive(shard, unit, applied);
     const std::uint64_t ticket = store_.append(shard, unit);
+    if (auto& live = timelines_[shard]; !live.empty()) {
+        if (const auto it = live.find(unit.front().conversation_id); it != live.end()) {
+            for (const Event& e : unit) {
+                if (it->second.ready) {
+                    it->second.timeline.add(e);
+                } else {
+                    it->second.arrived.push_back(e);
+                }
+            }
+        }
+    }
+    if (snapshot_every_ != 0 && (since_snapshot_[shard] += unit.size()) >= snapshot_every_) request_snapshot_round();
 
     // A replay restores the record; it does not re-run the contact center (no bot answers twice, no webhook is sent
     // twice), so no plugin hears it.
@@ -97,8 +131,14 @@ void SessionStage::on_expiry_timer(std::size_t shard) {
         armed_[shard] = 0;
         SessionTracker& tracker = trackers_[shard];
         try {
-            for (Event expired : tracker.expire_due(bus_.now_ms())) {
-                // While the store cannot write, the expiry waits: the timer comes back, nothing is lost or faked.
+            Due due = tracker.take_due(bus_.now_ms());
+            for (const std::string& id : due.evicted) {
+                timelines_[shard].erase(id);
+                evicted_.fetch_add(1, std::memory_order_relaxed);
+                if (on_evicted_) on_evicted_(id);
+            }
+            for (Event& expired : due.expired) {
+                // While the store cannot write, the expiry waits: the tracker reports it again next time.
                 if (!store_.accepting()) break;
                 expired.id = make_event_id();
                 validate_event(expired, catalogue_);
@@ -120,14 +160,121 @@ void SessionStage::on_expiry_timer(std::size_t shard) {
     });
 }
 
+std::optional<std::string> SessionStage::bring_back(std::size_t shard, const std::string& conversation_id) {
+    try {
+        // Its entries are in this shard's partition: wait until they are readable (long since, after a grace
+        // period). Only this partition: the writer takes shard locks to report commits, so no wider wait here.
+        store_.wait_durable(shard, store_.last_ticket(shard));
+        JournalFilter filter;
+        filter.conversation_id = conversation_id;
+        store_.read_journal(filter, [&](const Event& e) {
+            check_event_text(e);
+            trackers_[shard].apply(e);  // history: what it derives again is in the journal already
+        });
+    } catch (const std::exception& e) {
+        if (logger_) logger_->error("sessions: conversation {} cannot be brought back from the store: {}", conversation_id, e.what());
+        return std::string("conversation ") + conversation_id + " left memory and cannot be read back: " + e.what();
+    }
+    brought_back_.fetch_add(1, std::memory_order_relaxed);
+    if (logger_) logger_->debug("sessions: conversation {} brought back from the store for a late event", conversation_id);
+    if (const auto next = trackers_[shard].next_expiry_ms()) arm(shard, *next);
+    return std::nullopt;
+}
+
+void SessionStage::write_snapshot(std::size_t shard) {
+    const auto start = std::chrono::steady_clock::now();
+    std::string body = trackers_[shard].snapshot();
+    const auto held = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+    store_.append_snapshot(shard, std::move(body));
+    since_snapshot_[shard] = 0;
+    snapshots_.fetch_add(1, std::memory_order_relaxed);
+    auto longest = max_snapshot_us_.load(std::memory_order_relaxed);
+    const auto us = static_cast<std::uint64_t>(held.count());
+    while (us > longest && !max_snapshot_us_.compare_exchange_weak(longest, us)) {
+    }
+}
+
+void SessionStage::request_snapshot_round() {
+    // Under one shard's lock: the round runs later on a worker, taking each shard's lock in turn (never two at once),
+    // so no partition stops for longer than its own serialisation.
+    if (round_pending_.exchange(true)) return;
+    const std::size_t round_key = trackers_.size();  // timer keys 0..shards-1 are the shards' deadline timers
+    const bool scheduled = bus_.timers().schedule(0, this, round_key, [this] {
+        for (std::size_t shard = 0; shard < trackers_.size(); ++shard) {
+            bus_.admit_on_shard(shard, [&](Admission&) { write_snapshot(shard); });
+        }
+        round_pending_ = false;
+    });
+    if (!scheduled) round_pending_ = false;
+}
+
+void SessionStage::snapshot_all() {
+    if (snapshot_every_ == 0) return;  // no snapshots configured, or a store that keeps none
+    for (std::size_t shard = 0; shard < trackers_.size(); ++shard) {
+        bus_.admit_on_shard(shard, [&](Admission&) { write_snapshot(shard); });
+    }
+}
+
+void SessionStage::restore_snapshots(std::vector<std::int64_t>& covered) {
+    std::vector<PartitionSnapshot> snapshots;
+    try {
+        snapshots = store_.read_snapshots();
+    } catch (const StoreError& e) {
+        if (logger_) logger_->warn("sessions: {}; replaying the whole journal instead", e.what());
+        return;
+    }
+    bool layout_reported = false;
+    std::vector<bool> restored(trackers_.size(), false);
+    for (const PartitionSnapshot& snapshot : snapshots) {  // newest first within each partition
+        if (snapshot.partitions != trackers_.size()) {
+            if (!layout_reported && logger_) {
+                logger_->warn("sessions: the snapshots were written with {} partitions and the runtime now has {} "
+                              "shards (runtime.shards): replaying the whole journal", snapshot.partitions,
+                              trackers_.size());
+            }
+            layout_reported = true;
+            continue;
+        }
+        if (snapshot.partition >= trackers_.size() || restored[snapshot.partition]) continue;
+        SessionTracker tracker(options_);
+        try {
+            tracker.restore_snapshot(snapshot.body);
+        } catch (const SnapshotError& e) {
+            if (logger_) {
+                logger_->warn("sessions: the snapshot of partition {} at journal seq {} cannot be restored ({}); "
+                              "trying an older one, else replaying the partition's journal",
+                              snapshot.partition, snapshot.seq, e.what());
+            }
+            continue;
+        }
+        trackers_[snapshot.partition] = std::move(tracker);
+        covered[snapshot.partition] = snapshot.seq;
+        restored[snapshot.partition] = true;
+        restored_from_snapshot_.fetch_add(1, std::memory_order_relaxed);
+    }
+    const auto missing = static_cast<std::size_t>(std::count(restored.begin(), restored.end(), false));
+    if (missing > 0 && !snapshots.empty() && !layout_reported && logger_) {
+        logger_->warn("sessions: {} of {} partitions have no usable snapshot: their journal is replayed from the start",
+                      missing, trackers_.size());
+    }
+}
+
 std::uint64_t SessionStage::restore() {
+    std::vector<std::int64_t> covered(trackers_.size(), 0);
+    restore_snapshots(covered);
+    // One pass over the journal after the oldest snapshot; each partition takes what lies beyond its own.
+    JournalFilter tail;
+    if (const std::int64_t oldest = *std::min_element(covered.begin(), covered.end()); oldest > 0) tail.after_seq = oldest;
     std::uint64_t replayed = 0;
-    store_.read_journal({}, [&](const Event& event) {
+    store_.read_journal(tail, [&](const Event& event) {
+        const std::size_t shard = bus_.shard_index(event.routing_key());
+        if (event.journal_seq <= covered[shard]) return;
         // Derived events are in the journal already, right after their cause (one unit, one commit): replay applies
         // them as they come and drops what the tracker derives again.
         try {
             check_event_text(event);  // a journal written before the ABI path checked UTF-8 may hold anything
-            trackers_[bus_.shard_index(event.routing_key())].apply(event);
+            trackers_[shard].apply(event);
+            ++since_snapshot_[shard];
             ++replayed;
         } catch (const std::exception& e) {
             // One poisoned entry must not stop every start: it is named and skipped, the rest is restored.
@@ -137,6 +284,7 @@ std::uint64_t SessionStage::restore() {
             }
         }
     });
+    replayed_at_start_ = replayed > 0;
     return replayed;
 }
 
@@ -146,6 +294,8 @@ void SessionStage::arm_restored() {
             if (const auto next = trackers_[shard].next_expiry_ms()) arm(shard, *next);
         });
     }
+    // What had to be replayed is snapshotted at once, so the next start (after a crash too) does not replay it again.
+    if (replayed_at_start_ && snapshot_every_ != 0) request_snapshot_round();
 }
 
 nlohmann::json SessionStage::conversation_state(const std::string& conversation_id) {
@@ -155,6 +305,72 @@ nlohmann::json SessionStage::conversation_state(const std::string& conversation_
         if (const Conversation* c = trackers_[shard].find(conversation_id)) state = conversation_state_json(*c);
     });
     return state;
+}
+
+std::optional<nlohmann::json> SessionStage::live_conversation(const std::string& conversation_id) {
+    const std::size_t shard = bus_.shard_index(conversation_id);
+    // Under the shard's lock only the state and a pointer per entry are copied; the view is assembled outside it,
+    // so neither the shard's publishers nor the journal's writer wait for a long conversation's copy.
+    std::optional<nlohmann::json> state;
+    ConversationTimeline::Parts parts;
+    bool fill = false;
+    std::uint64_t ticket = 0;
+    bus_.admit_on_shard(shard, [&](Admission&) {
+        const Conversation* c = trackers_[shard].find(conversation_id);
+        if (c == nullptr) return;
+        LiveTimeline& live = timelines_[shard][conversation_id];
+        if (live.ready) {
+            state = conversation_state_json(*c);
+            parts = live.timeline.parts();
+            return;
+        }
+        fill = true;
+        ticket = store_.last_ticket(shard);
+    });
+    if (!fill) {
+        if (!state) return std::nullopt;
+        return ConversationTimeline::assemble(std::move(*state), parts);
+    }
+    // The first view of this conversation: its history is read once from the store (indexed by conversation), outside
+    // the shard's lock; what is admitted meanwhile waits in `arrived`.
+    std::vector<Event> history;
+    try {
+        store_.wait_durable(shard, ticket);
+        JournalFilter filter;
+        filter.conversation_id = conversation_id;
+        store_.read_journal(filter, [&](const Event& e) { history.push_back(e); });
+    } catch (...) {
+        bus_.admit_on_shard(shard, [&](Admission&) {
+            const auto it = timelines_[shard].find(conversation_id);
+            if (it != timelines_[shard].end() && !it->second.ready) timelines_[shard].erase(it);
+        });
+        throw;
+    }
+    bus_.admit_on_shard(shard, [&](Admission&) {
+        const Conversation* c = trackers_[shard].find(conversation_id);
+        const auto it = timelines_[shard].find(conversation_id);
+        if (c == nullptr || it == timelines_[shard].end()) return;  // evicted meanwhile: the store answers
+        LiveTimeline& live = it->second;
+        if (!live.ready) {
+            std::unordered_set<std::string> later;
+            for (const Event& e : live.arrived) later.insert(e.id);
+            for (const Event& e : history) {
+                if (later.count(e.id) == 0) live.timeline.add(e);
+            }
+            for (const Event& e : live.arrived) live.timeline.add(e);
+            live.arrived = {};
+            live.ready = true;
+        }
+        state = conversation_state_json(*c);
+        parts = live.timeline.parts();
+    });
+    if (!state) return std::nullopt;
+    return ConversationTimeline::assemble(std::move(*state), parts);
+}
+
+SessionStageCounters SessionStage::counters() const {
+    return {evicted_.load(), brought_back_.load(), snapshots_.load(), max_snapshot_us_.load(),
+            restored_from_snapshot_.load()};
 }
 
 std::size_t SessionStage::conversation_count() const {

@@ -1,9 +1,15 @@
 // The runtime's admission stage: every accepted event is tracked (one SessionTracker per shard), journaled, then
-// queued for delivery, followed by what the tracker derived from it. Also owns the inactivity timers and restores
-// the trackers from the journal on start, so a restart loses no session.
+// queued for delivery, followed by what the tracker derived from it. Also owns the shards' deadline timers
+// (inactivity, eviction), snapshots the trackers, restores them on start from the newest snapshot and the journal
+// after it, and answers conversation views of the conversations in memory (docs/sessions.md).
 #pragma once
 
+#include <atomic>
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -11,12 +17,23 @@
 
 #include "bus/admission.hpp"
 #include "bus/bus.hpp"
+#include "sessions/conversation_queries.hpp"
+#include "sessions/conversation_view.hpp"
 #include "sessions/session_tracker.hpp"
 #include "store/store.hpp"
 
 namespace cim::core {
 
-class SessionStage final : public AdmissionStage {
+/// What the stage has done beyond admitting, for tests, the bench and logs.
+struct SessionStageCounters {
+    std::uint64_t evicted = 0;            ///< conversations that left memory after their grace period
+    std::uint64_t brought_back = 0;       ///< evicted conversations restored from the store for a late event
+    std::uint64_t snapshots = 0;          ///< partition snapshots handed to the store
+    std::uint64_t max_snapshot_us = 0;    ///< the longest a partition was held to serialise its snapshot
+    std::uint64_t restored_from_snapshot = 0;  ///< partitions restored from a snapshot at start
+};
+
+class SessionStage final : public AdmissionStage, public LiveConversations {
 public:
     /// `bus`, `store` and `catalogue` must outlive the stage. Install it with bus.set_admission_stage().
     SessionStage(Bus& bus, Store& store, const Catalogue& catalogue, TrackerOptions options,
@@ -31,14 +48,30 @@ public:
     AdmissionResult admit(std::size_t shard, Event event, const Endpoint* publisher, Admission& admission) override;
     void wait_durable(std::size_t shard, std::uint64_t ticket) override { store_.wait_durable(shard, ticket); }
 
-    /// Replays the journal into the trackers. Before the bus starts. Returns the number of events replayed.
+    /// Every partition snapshots its tracker once `events` (all partitions together) were journaled since the
+    /// last round, if the store keeps snapshots; 0: never. Before start.
+    void set_snapshot_interval(std::size_t events);
+    /// Called with the id of every conversation that leaves memory (after its grace period), so what is kept for it
+    /// elsewhere — conversation-scoped plugin state — can be dropped too. Runs on a worker under the conversation's
+    /// shard lock: it must not publish or query the runtime. Before start.
+    void set_eviction_listener(std::function<void(const std::string& conversation_id)> listener);
+
+    /// Restores the trackers: each partition from its newest usable snapshot, then the journal after it (all of it
+    /// for a partition without one). Before the bus delivers. Returns the number of journal events replayed.
     std::uint64_t restore();
-    /// Arms every shard's inactivity timer from its restored sessions: a timeout that passed while the runtime was
-    /// down fires at once. After the bus started.
+    /// Arms every shard's deadline timer from its restored state (a timeout that passed while the runtime was down
+    /// fires at once), and snapshots at once when the journal had to be replayed. After the bus started.
     void arm_restored();
+    /// Snapshots every partition now (at stop, so the next start replays nothing). Takes each shard's lock in turn.
+    void snapshot_all();
 
     /// The conversation's tracked state as conversation_state_json, or null. Takes the shard's lock.
     nlohmann::json conversation_state(const std::string& conversation_id);
+    /// The view of a conversation in memory, from memory: its timeline is read from the store once, the first time
+    /// it is asked for, and kept up to date as events are admitted; nullopt when the conversation is not in memory.
+    /// O(conversation) under the shard's lock.
+    std::optional<nlohmann::json> live_conversation(const std::string& conversation_id) override;
+    SessionStageCounters counters() const;
 
     /// Duplicates seen so far.
     std::uint64_t duplicates() const noexcept { return duplicates_.load(std::memory_order_relaxed); }
@@ -53,6 +86,20 @@ private:
     void derive(std::size_t shard, std::vector<Event>& unit, const Applied& applied);
     void arm(std::size_t shard, std::int64_t deadline_ms);
     void on_expiry_timer(std::size_t shard);
+    // Brings an evicted conversation back from the store before an event for it is admitted; the failure, if any.
+    std::optional<std::string> bring_back(std::size_t shard, const std::string& conversation_id);
+    void write_snapshot(std::size_t shard);  // under the shard's lock
+    void request_snapshot_round();
+    // Restores what snapshots cover; `covered[shard]` becomes the journal position its tracker reflects.
+    void restore_snapshots(std::vector<std::int64_t>& covered);
+
+    // A conversation's timeline kept for its views. While the first read from the store is under way, admitted
+    // events wait in `arrived` (the read may or may not have seen them: they are matched by id).
+    struct LiveTimeline {
+        bool ready = false;
+        ConversationTimeline timeline;
+        std::vector<Event> arrived;
+    };
 
     Bus& bus_;
     Store& store_;
@@ -62,7 +109,18 @@ private:
     std::vector<SessionTracker> trackers_;   // by shard; guarded by the shard's lock
     std::vector<std::vector<Event>> units_;  // by shard: the unit being admitted, kept for its capacity; same guard
     std::vector<std::int64_t> armed_;        // by shard: the deadline its timer is set for, 0 = none; same guard
+    std::vector<std::size_t> since_snapshot_;  // by shard: events journaled since its last snapshot; same guard
+    std::vector<std::unordered_map<std::string, LiveTimeline>> timelines_;  // by shard; same guard
+    std::function<void(const std::string&)> on_evicted_;
+    std::size_t snapshot_every_ = 0;           // per shard; 0 = no snapshots
+    bool replayed_at_start_ = false;
+    std::atomic<bool> round_pending_{false};
     std::atomic<std::uint64_t> duplicates_{0};
+    std::atomic<std::uint64_t> evicted_{0};
+    std::atomic<std::uint64_t> brought_back_{0};
+    std::atomic<std::uint64_t> snapshots_{0};
+    std::atomic<std::uint64_t> max_snapshot_us_{0};
+    std::atomic<std::uint64_t> restored_from_snapshot_{0};
 };
 
 }  // namespace cim::core

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,11 +50,20 @@ struct Conversation {
     std::vector<Participant> participants;
     std::vector<std::uint64_t> seen_event_ids;   ///< sorted hashes of every applied event id (duplicates)
     std::vector<std::uint64_t> activity_ids;     ///< sorted hashes of activity event ids (refersTo resolution)
+    std::int64_t closed_at_ms = 0;               ///< when it last became CLOSED: its grace period counts from here
+    /// The deadline of the newest entry of the tracker's deadline heap known to name this conversation;
+    /// `no_deadline` when none is known (SessionTracker keeps it; docs/sessions.md, "Deadlines").
+    std::int64_t armed_ms = no_deadline;
     // The small fields last and together, so they share one padded word instead of two.
+    std::uint32_t heap_entries = 0;              ///< deadline-heap entries pointing here: not evicted while any remain
     ConversationState state = ConversationState::created;
     bool customer_unresponsive = false;          ///< CUSTOMER_RESPONSE_TIMEOUT while a session was open, no customer
                                                  ///< activity since; cleared when no session is open any more
     bool ever_active = false;                    ///< had an open channel session at some point
+    bool due_listed = false;                     ///< already listed by the running SessionTracker::take_due
+    bool buried = false;                         ///< evicted, its node kept only until no heap entry points here
+
+    static constexpr std::int64_t no_deadline = std::numeric_limits<std::int64_t>::min();
 
     bool has_open_session() const;
     bool has_active_agent() const;

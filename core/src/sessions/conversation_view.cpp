@@ -25,6 +25,43 @@ nlohmann::json update_json(const Event& e) {
 
 }  // namespace
 
+void ConversationTimeline::add(const Event& event) {
+    if (event.type == EventType::activity || event.name == "THIRD_PARTY_ACTIVITY") {
+        by_id_.emplace(event.id, activities_.size());
+        nlohmann::json activity = update_json(event);
+        activity["updates"] = nlohmann::json::array();
+        activities_.push_back(std::make_shared<const nlohmann::json>(std::move(activity)));
+    } else if (is_activity_update(event.name)) {
+        const auto target = by_id_.find(event.refers_to);
+        if (target != by_id_.end()) {
+            // Entries are shared with views being assembled: an update replaces its activity, never changes it.
+            Entry& activity = activities_[target->second];
+            nlohmann::json updated = *activity;
+            updated["updates"].push_back(update_json(event));
+            activity = std::make_shared<const nlohmann::json>(std::move(updated));
+        } else {
+            nlohmann::json update = update_json(event);  // kept and shown, never dropped
+            update["refersTo"] = event.refers_to;
+            unresolved_.push_back(std::make_shared<const nlohmann::json>(std::move(update)));
+        }
+    }
+}
+
+nlohmann::json ConversationTimeline::assemble(nlohmann::json state, const Parts& parts) {
+    nlohmann::json activities = nlohmann::json::array();
+    activities.get_ref<nlohmann::json::array_t&>().reserve(parts.activities.size());
+    for (const Entry& a : parts.activities) activities.push_back(*a);
+    nlohmann::json unresolved = nlohmann::json::array();
+    for (const Entry& u : parts.unresolved) unresolved.push_back(*u);
+    state["activities"] = std::move(activities);
+    state["unresolvedUpdates"] = std::move(unresolved);
+    return state;
+}
+
+nlohmann::json ConversationTimeline::to_json(const Conversation& state) const {
+    return assemble(conversation_state_json(state), parts());
+}
+
 ConversationViews::ConversationViews(TrackerOptions options) : tracker_(options) {}
 
 void ConversationViews::add(const Event& event) {
@@ -32,43 +69,14 @@ void ConversationViews::add(const Event& event) {
     if (tracker_.apply(event).duplicate || event.conversation_id.empty()) return;
     auto [it, created] = timelines_.try_emplace(event.conversation_id);
     if (created) conversation_order_.push_back(event.conversation_id);
-    Timeline& timeline = it->second;
-    if (event.type == EventType::activity || event.name == "THIRD_PARTY_ACTIVITY") {
-        timeline.by_id.emplace(event.id, timeline.activities.size());
-        timeline.activities.push_back({event, {}});
-    } else if (is_activity_update(event.name)) {
-        const auto target = timeline.by_id.find(event.refers_to);
-        if (target != timeline.by_id.end()) {
-            timeline.activities[target->second].updates.push_back(event);
-        } else {
-            timeline.unresolved.push_back(event);  // kept and shown, never dropped
-        }
-    }
+    it->second.add(event);
 }
 
 nlohmann::json ConversationViews::conversation(const std::string& conversation_id) const {
     const Conversation* c = tracker_.find(conversation_id);
     if (c == nullptr) return nullptr;
-    nlohmann::json out = conversation_state_json(*c);
-    nlohmann::json activities = nlohmann::json::array();
-    nlohmann::json unresolved = nlohmann::json::array();
-    if (const auto it = timelines_.find(conversation_id); it != timelines_.end()) {
-        for (const Activity& a : it->second.activities) {
-            nlohmann::json activity = update_json(a.event);
-            nlohmann::json updates = nlohmann::json::array();
-            for (const Event& u : a.updates) updates.push_back(update_json(u));
-            activity["updates"] = std::move(updates);
-            activities.push_back(std::move(activity));
-        }
-        for (const Event& u : it->second.unresolved) {
-            nlohmann::json update = update_json(u);
-            update["refersTo"] = u.refers_to;
-            unresolved.push_back(std::move(update));
-        }
-    }
-    out["activities"] = std::move(activities);
-    out["unresolvedUpdates"] = std::move(unresolved);
-    return out;
+    if (const auto it = timelines_.find(conversation_id); it != timelines_.end()) return it->second.to_json(*c);
+    return ConversationTimeline().to_json(*c);
 }
 
 nlohmann::json ConversationViews::customer(const std::string& customer_id) const {
@@ -76,13 +84,10 @@ nlohmann::json ConversationViews::customer(const std::string& customer_id) const
     for (const std::string& conversation_id : conversation_order_) {
         const Conversation* c = tracker_.find(conversation_id);
         if (c == nullptr || c->customer_id != customer_id) continue;  // the conversation's current customer decides
-        for (const Activity& a : timelines_.at(conversation_id).activities) {
-            nlohmann::json activity = update_json(a.event);
+        for (const ConversationTimeline::Entry& a : timelines_.at(conversation_id).activities()) {
+            nlohmann::json activity = *a;
             activity["conversationId"] = conversation_id;
-            nlohmann::json updates = nlohmann::json::array();
-            for (const Event& u : a.updates) updates.push_back(update_json(u));
-            activity["updates"] = std::move(updates);
-            collected.emplace_back(a.event.timestamp_ms, std::move(activity));
+            collected.emplace_back(activity["timestamp"].get<std::int64_t>(), std::move(activity));
         }
     }
     std::stable_sort(collected.begin(), collected.end(), [](const auto& a, const auto& b) { return a.first < b.first; });

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,36 @@
 #include "sessions/session_tracker.hpp"
 
 namespace cim::core {
+
+/// One conversation's timeline — its activities, each with its updates, and the updates that named no activity — as
+/// the conversation view shows it. Built once per event, in journal order, by the views below (replaying) and by the
+/// session stage's cache of live conversations (as events are admitted), so both answer alike. Each entry is kept
+/// as immutable, shared JSON: taking the parts of a view under a lock costs a pointer copy per entry, and the view
+/// is assembled outside it. Not thread-safe.
+class ConversationTimeline {
+public:
+    using Entry = std::shared_ptr<const nlohmann::json>;
+    struct Parts {
+        std::vector<Entry> activities;  ///< each {id, name, timestamp, emitter, data, updates[]}
+        std::vector<Entry> unresolved;  ///< each {id, name, timestamp, emitter, data, refersTo}
+    };
+
+    /// Feeds one event of the conversation that the tracker did not call a duplicate. Events other than activities
+    /// and their updates are ignored. O(log activities), plus a copy of the updated activity for an update.
+    void add(const Event& event);
+    /// The entries as they are now: O(entries) pointer copies.
+    Parts parts() const { return {activities_, unresolved_}; }
+    /// The view: `state` (conversation_state_json) plus `activities` and `unresolvedUpdates`. O(timeline).
+    static nlohmann::json assemble(nlohmann::json state, const Parts& parts);
+    /// assemble(conversation_state_json(state), parts()).
+    nlohmann::json to_json(const Conversation& state) const;
+    const std::vector<Entry>& activities() const noexcept { return activities_; }
+
+private:
+    std::vector<Entry> activities_;
+    std::vector<Entry> unresolved_;               // updates whose refersTo names no known activity
+    std::map<std::string, std::size_t> by_id_;    // activity id → index in activities_
+};
 
 class ConversationViews {
 public:
@@ -35,18 +66,8 @@ public:
     nlohmann::json customer(const std::string& customer_id) const;
 
 private:
-    struct Activity {
-        Event event;
-        std::vector<Event> updates;
-    };
-    struct Timeline {
-        std::vector<Activity> activities;
-        std::map<std::string, std::size_t> by_id;  // activity id → index
-        std::vector<Event> unresolved;             // updates whose refersTo names no known activity
-    };
-
     SessionTracker tracker_;
-    std::map<std::string, Timeline> timelines_;    // by conversation id
+    std::map<std::string, ConversationTimeline> timelines_;  // by conversation id
     std::vector<std::string> conversation_order_;  // first-seen order
 };
 

@@ -220,6 +220,8 @@ Applied SessionTracker::apply(const Event& event) {
     if (event.emitter.type == EmitterType::customer || name == "CUSTOMER_MESSAGE") note_customer_activity(c, event);
 
     c.state = state_of(c);
+    if (c.state == ConversationState::closed && before != ConversationState::closed) c.closed_at_ms = event.timestamp_ms;
+    schedule(c);
     if (c.state != before) {
         Event changed = system_event("TOPIC_STATE_CHANGED", c, event.timestamp_ms);
         changed.data =
@@ -229,30 +231,131 @@ Applied SessionTracker::apply(const Event& event) {
     return out;
 }
 
-std::vector<Event> SessionTracker::expire_due(std::int64_t now_ms) const {
-    std::vector<Event> expired;
-    const std::int64_t timeout = options_.customer_inactivity_timeout.count();
-    for (const auto& [id, c] : conversations_) {
-        for (const ChannelSession& s : c.channel_sessions) {
-            if (!is_open(s) || s.interactive) continue;
-            if (s.last_customer_activity_ms + timeout > now_ms) continue;
-            expired.push_back(session_event("CHANNEL_SESSION_EXPIRED", c, s, ChannelSessionState::expired, now_ms));
-        }
+std::optional<std::int64_t> SessionTracker::deadline_of(const Conversation& c) const {
+    if (c.state == ConversationState::closed) {
+        if (options_.closed_grace.count() < 0) return std::nullopt;
+        return c.closed_at_ms + options_.closed_grace.count();
     }
-    return expired;
-}
-
-std::optional<std::int64_t> SessionTracker::next_expiry_ms() const {
     std::optional<std::int64_t> earliest;
     const std::int64_t timeout = options_.customer_inactivity_timeout.count();
-    for (const auto& [id, c] : conversations_) {
-        for (const ChannelSession& s : c.channel_sessions) {
-            if (!is_open(s) || s.interactive) continue;
-            const std::int64_t deadline = s.last_customer_activity_ms + timeout;
-            if (!earliest || deadline < *earliest) earliest = deadline;
-        }
+    for (const ChannelSession& s : c.channel_sessions) {
+        if (!is_open(s) || s.interactive) continue;
+        const std::int64_t deadline = s.last_customer_activity_ms + timeout;
+        if (!earliest || deadline < *earliest) earliest = deadline;
     }
     return earliest;
+}
+
+namespace {
+constexpr auto later = [](const auto& a, const auto& b) { return a.at > b.at; };  // std heaps are max-heaps
+}  // namespace
+
+void SessionTracker::schedule(Conversation& c) {
+    const auto deadline = deadline_of(c);
+    if (!deadline) return;
+    // An entry at or before the deadline is enough: when it comes up early it re-schedules (customer activity only
+    // ever moves a deadline later, so this is the common case and costs nothing).
+    if (c.armed_ms != Conversation::no_deadline && c.armed_ms <= *deadline) return;
+    deadlines_.push_back({*deadline, &c});
+    std::push_heap(deadlines_.begin(), deadlines_.end(), later);
+    ++c.heap_entries;
+    c.armed_ms = *deadline;
+}
+
+Conversation* SessionTracker::pop_deadline() {
+    std::pop_heap(deadlines_.begin(), deadlines_.end(), later);
+    const Deadline top = deadlines_.back();
+    deadlines_.pop_back();
+    Conversation& c = *top.conversation;
+    --c.heap_entries;
+    if (c.armed_ms == top.at) c.armed_ms = Conversation::no_deadline;
+    if (!c.buried) return &c;
+    if (c.heap_entries == 0) graveyard_.erase(&c);
+    return nullptr;
+}
+
+void SessionTracker::remember_evicted(std::uint64_t id_hash) {
+    if (was_evicted_hash(id_hash)) return;
+    evicted_recent_.push_back(id_hash);
+    if (evicted_recent_.size() < 1024) return;
+    std::sort(evicted_recent_.begin(), evicted_recent_.end());
+    const auto middle = evicted_sorted_.insert(evicted_sorted_.end(), evicted_recent_.begin(), evicted_recent_.end());
+    std::inplace_merge(evicted_sorted_.begin(), middle, evicted_sorted_.end());
+    evicted_recent_.clear();
+}
+
+bool SessionTracker::was_evicted_hash(std::uint64_t id_hash) const {
+    return contains(evicted_sorted_, id_hash) ||
+           std::find(evicted_recent_.begin(), evicted_recent_.end(), id_hash) != evicted_recent_.end();
+}
+
+bool SessionTracker::was_evicted(std::string_view conversation_id) const {
+    return find(conversation_id) == nullptr && was_evicted_hash(event_id_hash(conversation_id));
+}
+
+void SessionTracker::evict(Conversation& c, Due& due) {
+    std::string id = c.id;  // a copy: erase must not read a key that lives in the node it destroys
+    remember_evicted(event_id_hash(id));
+    if (c.heap_entries == 0) {
+        conversations_.erase(id);
+    } else {
+        // Stale heap entries still point here: keep the bare node until they come up, its content freed now.
+        auto node = conversations_.extract(id);
+        Conversation& dead = node.mapped();
+        dead = Conversation{};
+        dead.heap_entries = c.heap_entries;
+        dead.buried = true;
+        graveyard_.emplace(&dead, std::move(node));
+    }
+    due.evicted.push_back(std::move(id));
+}
+
+Due SessionTracker::take_due(std::int64_t now_ms) {
+    Due due;
+    std::vector<Conversation*> expiring;
+    while (!deadlines_.empty() && deadlines_.front().at <= now_ms) {
+        Conversation* popped = pop_deadline();
+        if (popped == nullptr) continue;
+        Conversation& c = *popped;
+        const auto deadline = deadline_of(c);
+        if (!deadline) continue;                                  // nothing to wait for any more (a call, say)
+        if (*deadline > now_ms) {                                 // stale: the deadline moved later
+            schedule(c);
+            continue;
+        }
+        if (c.state == ConversationState::closed) {
+            evict(c, due);
+            continue;
+        }
+        if (!c.due_listed) {
+            c.due_listed = true;
+            expiring.push_back(&c);
+        }
+    }
+    const std::int64_t timeout = options_.customer_inactivity_timeout.count();
+    for (Conversation* c : expiring) {
+        c->due_listed = false;
+        for (const ChannelSession& s : c->channel_sessions) {
+            if (!is_open(s) || s.interactive || s.last_customer_activity_ms + timeout > now_ms) continue;
+            due.expired.push_back(session_event("CHANNEL_SESSION_EXPIRED", *c, s, ChannelSessionState::expired, now_ms));
+        }
+        // Still due until the expiry is applied: a refused or failed publish finds it again on the next round.
+        schedule(*c);
+    }
+    return due;
+}
+
+std::optional<std::int64_t> SessionTracker::next_expiry_ms() {
+    while (!deadlines_.empty()) {
+        const Deadline top = deadlines_.front();
+        if (!top.conversation->buried) {
+            const auto deadline = deadline_of(*top.conversation);
+            if (deadline && *deadline <= top.at) return top.at;
+        }
+        // Stale: skipped here rather than waking the shard for nothing.
+        if (Conversation* c = pop_deadline()) schedule(*c);
+    }
+    return std::nullopt;
 }
 
 const Conversation* SessionTracker::find(std::string_view conversation_id) const {

@@ -176,7 +176,8 @@ void PluginState::drop_scope(std::string_view scope) {
             p.entries.erase(first, last);
         }
     }
-    if (any) commit(index, {{StateWrite::Op::erase_scope, {}, std::string(scope), {}, {}}});
+    // Not waited for, even with sync = "full": eviction runs on the shard's worker and promises nothing to anyone.
+    if (any) store_.append_state(index, {{StateWrite::Op::erase_scope, {}, std::string(scope), {}, {}}});
 }
 
 std::size_t PluginState::size() const {

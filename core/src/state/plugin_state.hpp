@@ -68,7 +68,8 @@ public:
              bool internal = false);
     /// Deletes an entry (none is fine). Throws StateError as put().
     void erase(std::string_view plugin, std::string_view scope, std::string_view key, bool internal = false);
-    /// Drops every plugin's entries of `scope`: the conversation left the runtime (evicted after it closed).
+    /// Drops every plugin's entries of `scope`: the conversation left the runtime (evicted after it closed). Does
+    /// not wait for the store, even with sync = "full" (it runs on a shard's worker).
     void drop_scope(std::string_view scope);
 
     /// Entries held, across partitions (tests, metrics).

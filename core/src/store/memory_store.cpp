@@ -8,6 +8,7 @@ bool matches(const JournalFilter& filter, const Event& event) {
     if (filter.conversation_id && event.conversation_id != *filter.conversation_id) return false;
     if (filter.customer_id && event.customer_id != *filter.customer_id) return false;
     if (filter.since_ms && event.timestamp_ms < *filter.since_ms) return false;
+    if (filter.after_seq && event.journal_seq <= *filter.after_seq) return false;
     return true;
 }
 
@@ -37,6 +38,7 @@ void MemoryStore::read_journal(const JournalFilter& filter, const std::function<
         }
     }
     std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    count_journal_read(all.size());
     for (const auto& entry : all) visit(entry.second);
 }
 

@@ -41,6 +41,17 @@ CREATE TABLE IF NOT EXISTS plugin_state (
 CREATE INDEX IF NOT EXISTS plugin_state_by_scope ON plugin_state (scope);
 )sql";
 
+// Session snapshots (docs/store.md, "Snapshots"): per partition, the tracker's state covering the journal up to `seq`.
+constexpr const char* snapshot_schema_sql = R"sql(
+CREATE TABLE IF NOT EXISTS snapshots (
+    partition  INTEGER NOT NULL,
+    partitions INTEGER NOT NULL,
+    seq        INTEGER NOT NULL,
+    body       BLOB NOT NULL,
+    PRIMARY KEY (partitions, partition, seq)
+);
+)sql";
+
 constexpr const char* columns = "id, name, type, timestamp, conversation_id, channel_session_id, customer_id, "
                                 "emitter_id, emitter_type, emitter_name, refers_to, data";
 
@@ -143,6 +154,7 @@ SqliteStore::SqliteStore(const std::filesystem::path& path, const std::string& s
                 "PRAGMA synchronous=" + std::string(sync_ == "off" ? "OFF" : sync_ == "full" ? "FULL" : "NORMAL");
             exec(db_, pragma.c_str());
             exec(db_, schema_sql);
+            exec(db_, snapshot_schema_sql);
         } catch (const StoreError&) {
             throw StoreError("store " + path_.string() + ": cannot open: " + explain(db_));
         }
@@ -239,8 +251,8 @@ void SqliteStore::write_loop() {
     Batch batch;  // survives a failed commit: the retry writes the same events
     auto retry_in = first_retry;
     for (;;) {
-        if (batch.size == 0) take_pending(batch);
-        if (batch.size > 0) {
+        if (batch.size == 0 && !has_snapshots(batch)) take_pending(batch);
+        if (batch.size > 0 || has_snapshots(batch)) {
             try {
                 commit(batch);
             } catch (const StoreError& e) {
@@ -286,10 +298,12 @@ void SqliteStore::take_pending(Batch& batch) {
     batch.events.assign(partitions_.size(), {});
     batch.state.assign(partitions_.size(), {});
     batch.tickets.assign(partitions_.size(), 0);
+    batch.snapshots.assign(partitions_.size(), {});
     batch.size = 0;
     for (std::size_t i = 0; i < partitions_.size(); ++i) {
         Partition& p = *partitions_[i];
         std::lock_guard lock(p.mutex);
+        batch.snapshots[i].swap(p.pending_snapshots);
         if (p.pending.empty() && p.pending_state.empty()) continue;
         batch.events[i].swap(p.pending);
         batch.state[i].swap(p.pending_state);
@@ -302,8 +316,23 @@ void SqliteStore::commit(const Batch& batch) {
     try {
         exec(db_, "BEGIN");
         Statement insert(db_, std::string("INSERT INTO journal (") + columns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
-        for (const auto& events : batch.events) {
-            for (const Event& e : events) {
+        if (has_snapshots(batch)) {
+            // A snapshot's position is the last journal entry written before it: read inside this transaction (a
+            // retried batch must not trust what a rolled-back attempt saw), then followed insert by insert.
+            Statement newest(db_, "SELECT coalesce(max(seq), 0) FROM journal");
+            if (sqlite3_step(newest.handle) != SQLITE_ROW) throw StoreError(sqlite3_errmsg(db_));
+            last_seq_ = sqlite3_column_int64(newest.handle, 0);
+        }
+        for (std::size_t partition = 0; partition < batch.events.size(); ++partition) {
+            const auto& events = batch.events[partition];
+            const auto& snapshots = batch.snapshots[partition];
+            auto next_snapshot = snapshots.begin();
+            for (std::size_t index = 0; index < events.size(); ++index) {
+                // A snapshot sits between the entries appended before and after it: its seq is the last one written.
+                for (; next_snapshot != snapshots.end() && next_snapshot->position <= index; ++next_snapshot) {
+                    write_snapshot(partition, *next_snapshot);
+                }
+                const Event& e = events[index];
                 sqlite3_stmt* s = insert.handle;
                 bind_text(s, 1, e.id);
                 bind_text(s, 2, e.name);
@@ -319,7 +348,10 @@ void SqliteStore::commit(const Batch& batch) {
                 bind_text(s, 12, e.data);
                 if (sqlite3_step(s) != SQLITE_DONE) throw StoreError(sqlite3_errmsg(db_));
                 sqlite3_reset(s);
+                // Not sqlite3_last_insert_rowid at snapshot time: a snapshot's own insert changes it.
+                last_seq_ = sqlite3_last_insert_rowid(db_);
             }
+            for (; next_snapshot != snapshots.end(); ++next_snapshot) write_snapshot(partition, *next_snapshot);
         }
         commit_state(batch);
         exec(db_, "COMMIT");  // with synchronous=FULL this fsyncs the WAL: the durability point
@@ -436,11 +468,13 @@ void SqliteStore::mark_recovered() {
 void SqliteStore::read_journal(const JournalFilter& filter, const std::function<void(const Event&)>& visit) {
     // A connection of its own: WAL lets it read while the writer writes, and it never sees a half transaction.
     sqlite3* db = open_database(path_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+    std::uint64_t visited = 0;
     try {
         std::string sql = std::string("SELECT seq, ") + columns + " FROM journal WHERE 1=1";
         if (filter.conversation_id) sql += " AND conversation_id = ?1";
         if (filter.customer_id) sql += " AND customer_id = ?2";
         if (filter.since_ms) sql += " AND timestamp >= ?3";
+        if (filter.after_seq) sql += " AND seq > ?4";
         sql += " ORDER BY seq";
         int rc = SQLITE_OK;
         try {
@@ -448,6 +482,7 @@ void SqliteStore::read_journal(const JournalFilter& filter, const std::function<
             if (filter.conversation_id) bind_text(query.handle, 1, *filter.conversation_id);
             if (filter.customer_id) bind_text(query.handle, 2, *filter.customer_id);
             if (filter.since_ms) sqlite3_bind_int64(query.handle, 3, *filter.since_ms);
+            if (filter.after_seq) sqlite3_bind_int64(query.handle, 4, *filter.after_seq);
             while ((rc = sqlite3_step(query.handle)) == SQLITE_ROW) {
                 sqlite3_stmt* s = query.handle;
                 Event e;
@@ -464,11 +499,13 @@ void SqliteStore::read_journal(const JournalFilter& filter, const std::function<
                 e.emitter.name = column_text(s, 10);
                 e.refers_to = column_text(s, 11);
                 e.data = column_text(s, 12);
+                ++visited;
                 visit(e);
             }
         } catch (const StoreError&) {
             rc = SQLITE_ERROR;  // the statement could not be prepared: reported with SQLite's explanation below
         }
+        count_journal_read(visited);
         if (rc != SQLITE_DONE) throw StoreError("store " + path_.string() + ": cannot read: " + explain(db));
     } catch (...) {
         sqlite3_close(db);
@@ -481,6 +518,68 @@ std::uint64_t SqliteStore::journal_size() {
     std::uint64_t n = 0;
     read_journal({}, [&](const Event&) { ++n; });
     return n;
+}
+
+bool SqliteStore::has_snapshots(const Batch& batch) {
+    for (const auto& snapshots : batch.snapshots) {
+        if (!snapshots.empty()) return true;
+    }
+    return false;
+}
+
+void SqliteStore::append_snapshot(std::size_t partition, std::string body) {
+    if (db_ == nullptr) throw StoreError("store " + path_.string() + " is open read-only");
+    Partition& p = *partitions_[partition % partitions_.size()];
+    {
+        std::lock_guard lock(p.mutex);
+        p.pending_snapshots.push_back({p.pending.size(), std::move(body)});
+    }
+    wake_.notify_one();
+}
+
+void SqliteStore::write_snapshot(std::size_t partition, const PendingSnapshot& snapshot) {
+    const std::int64_t seq = last_seq_;  // the newest journal entry of this transaction so far (commit keeps it)
+    const auto partitions = static_cast<sqlite3_int64>(partitions_.size());
+    Statement insert(db_, "INSERT OR REPLACE INTO snapshots (partition, partitions, seq, body) VALUES (?1, ?2, ?3, ?4)");
+    sqlite3_bind_int64(insert.handle, 1, static_cast<sqlite3_int64>(partition));
+    sqlite3_bind_int64(insert.handle, 2, partitions);
+    sqlite3_bind_int64(insert.handle, 3, seq);
+    sqlite3_bind_blob(insert.handle, 4, snapshot.body.data(), static_cast<int>(snapshot.body.size()), SQLITE_STATIC);
+    if (sqlite3_step(insert.handle) != SQLITE_DONE) throw StoreError(sqlite3_errmsg(db_));
+    // The newest two per partition: the newest may be damaged, the one before is the fallback. Snapshots of another
+    // partition layout can never be used again.
+    Statement prune(db_, "DELETE FROM snapshots WHERE partitions != ?2 OR (partition = ?1 AND seq NOT IN "
+                         "(SELECT seq FROM snapshots WHERE partition = ?1 AND partitions = ?2 ORDER BY seq DESC LIMIT 2))");
+    sqlite3_bind_int64(prune.handle, 1, static_cast<sqlite3_int64>(partition));
+    sqlite3_bind_int64(prune.handle, 2, partitions);
+    if (sqlite3_step(prune.handle) != SQLITE_DONE) throw StoreError(sqlite3_errmsg(db_));
+}
+
+std::vector<PartitionSnapshot> SqliteStore::read_snapshots() {
+    std::vector<PartitionSnapshot> out;
+    sqlite3* db = open_database(path_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+    int rc = SQLITE_OK;
+    try {
+        Statement query(db, "SELECT partition, partitions, seq, body FROM snapshots ORDER BY partition, seq DESC");
+        while ((rc = sqlite3_step(query.handle)) == SQLITE_ROW) {
+            PartitionSnapshot snapshot;
+            snapshot.partition = static_cast<std::size_t>(sqlite3_column_int64(query.handle, 0));
+            snapshot.partitions = static_cast<std::size_t>(sqlite3_column_int64(query.handle, 1));
+            snapshot.seq = sqlite3_column_int64(query.handle, 2);
+            const auto* bytes = static_cast<const char*>(sqlite3_column_blob(query.handle, 3));
+            snapshot.body.assign(bytes != nullptr ? bytes : "", static_cast<std::size_t>(sqlite3_column_bytes(query.handle, 3)));
+            out.push_back(std::move(snapshot));
+        }
+    } catch (const StoreError&) {
+        rc = SQLITE_ERROR;
+    }
+    if (rc != SQLITE_DONE) {
+        const std::string reason = explain(db);
+        sqlite3_close(db);
+        throw StoreError("store " + path_.string() + ": cannot read snapshots: " + reason);
+    }
+    sqlite3_close(db);
+    return out;
 }
 
 std::unique_ptr<Store> open_store(const StoreSection& section, std::size_t partitions, StoreAccess access,

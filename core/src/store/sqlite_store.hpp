@@ -42,8 +42,16 @@ public:
     std::uint64_t journal_size() override;
     std::uint64_t append_state(std::size_t partition, const std::vector<StateWrite>& writes) override;
     void read_state(const std::function<void(const StateWrite&)>& visit) override;
+    void append_snapshot(std::size_t partition, std::string body) override;
+    bool keeps_snapshots() const override { return true; }
+    std::vector<PartitionSnapshot> read_snapshots() override;
 
 private:
+    // A snapshot waiting for the writer, placed before pending[position] (position == size: after all of them).
+    struct PendingSnapshot {
+        std::size_t position = 0;
+        std::string body;
+    };
     struct Partition {
         std::mutex mutex;
         std::condition_variable durable_changed;
@@ -52,6 +60,7 @@ private:
         std::uint64_t appended = 0;  // tickets handed out
         std::uint64_t durable = 0;   // tickets written (and synced as configured)
         std::uint64_t failures_seen = 0;  // the store's failure count when waiters last learned of one
+        std::vector<PendingSnapshot> pending_snapshots;  // positioned among `pending`
     };
     // What the writer took from the partitions and commits in one transaction; kept across a failed attempt, so a
     // retry writes exactly the same events in the same order.
@@ -59,6 +68,7 @@ private:
         std::vector<std::vector<Event>> events;  // by partition
         std::vector<std::vector<StateWrite>> state;  // by partition
         std::vector<std::uint64_t> tickets;      // by partition: the last ticket the batch makes durable
+        std::vector<std::vector<PendingSnapshot>> snapshots;  // by partition
         std::size_t size = 0;
     };
 
@@ -66,6 +76,8 @@ private:
     void take_pending(Batch& batch);
     void commit(const Batch& batch);  // throws StoreError
     void commit_state(const Batch& batch);  // inside commit's transaction; throws StoreError
+    static bool has_snapshots(const Batch& batch);
+    void write_snapshot(std::size_t partition, const PendingSnapshot& snapshot);  // inside commit's transaction
     void mark_failing(const std::string& reason);
     void mark_recovered();
 
@@ -75,6 +87,7 @@ private:
     std::shared_ptr<spdlog::logger> logger_;
     int lock_fd_ = -1;  // an fd on the database file holding the owner's flock; released by close
     sqlite3* db_ = nullptr;  // the writer thread's connection
+    std::int64_t last_seq_ = 0;  // the writer's: the newest journal seq of the transaction being written
     std::vector<std::unique_ptr<Partition>> partitions_;
     DurableListener listener_;
 

@@ -6,6 +6,7 @@
 // Appends are buffered per partition, so publishers of different conversations never contend on one lock.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -27,6 +28,23 @@ struct JournalFilter {
     std::optional<std::string> conversation_id;  ///< only this conversation
     std::optional<std::string> customer_id;      ///< only events carrying this customer id
     std::optional<std::int64_t> since_ms;        ///< only events stamped at or after this time
+    std::optional<std::int64_t> after_seq;       ///< only entries after this journal position (a snapshot's tail)
+};
+
+/// A snapshot of one partition's session state (docs/store.md, "Snapshots"): `body` covers every journal entry of
+/// the partition up to `seq`, and none after it.
+struct PartitionSnapshot {
+    std::size_t partition = 0;
+    std::size_t partitions = 0;  ///< how many partitions the runtime had: a snapshot only fits the same layout
+    std::int64_t seq = 0;
+    std::string body;
+};
+
+/// How often the journal was read back, and how many entries that visited: what a query costs the store, counted so
+/// tests can bound it (a plugin asking for a conversation per message must not read the journal per message).
+struct JournalReads {
+    std::uint64_t reads = 0;
+    std::uint64_t events = 0;
 };
 
 /// A store failed (cannot open, cannot write); the message names the file and SQLite's reason.
@@ -86,6 +104,32 @@ public:
     virtual std::uint64_t append_state(std::size_t partition, const std::vector<StateWrite>& writes) = 0;
     /// Calls `visit` with a put for every plugin state entry the store holds (as of its last commit). At start.
     virtual void read_state(const std::function<void(const StateWrite&)>& visit) = 0;
+
+    /// Appends a snapshot of partition `partition`'s state, positioned after everything appended to the partition so
+    /// far: the store records it with the journal position of the last entry before it, in the same transaction as
+    /// that entry, and keeps the newest two per partition. Never touches the disk on the caller's thread. A store
+    /// that keeps no snapshots (memory) ignores it.
+    virtual void append_snapshot(std::size_t /*partition*/, std::string /*body*/) {}
+    /// Whether append_snapshot keeps anything (so a caller need not serialise for nothing).
+    virtual bool keeps_snapshots() const { return false; }
+    /// Every kept snapshot, newest first within each partition. Empty for a store that keeps none.
+    virtual std::vector<PartitionSnapshot> read_snapshots() { return {}; }
+
+    /// Reads of the journal so far (read_journal and what uses it), and the entries they visited. Thread-safe.
+    JournalReads journal_reads() const noexcept {
+        return {journal_reads_.load(std::memory_order_relaxed), journal_events_read_.load(std::memory_order_relaxed)};
+    }
+
+protected:
+    /// Implementations call it once per read_journal with the entries it visited.
+    void count_journal_read(std::uint64_t events) noexcept {
+        journal_reads_.fetch_add(1, std::memory_order_relaxed);
+        journal_events_read_.fetch_add(events, std::memory_order_relaxed);
+    }
+
+private:
+    std::atomic<std::uint64_t> journal_reads_{0};
+    std::atomic<std::uint64_t> journal_events_read_{0};
 };
 
 /// How a store is opened: by a runtime, which owns its journal, or by a reader (`cimrt inspect`, `cimrt journal`).

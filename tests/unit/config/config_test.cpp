@@ -109,6 +109,10 @@ TEST_CASE("durations: a positive integer and a unit", "[config]") {
     CHECK(error_of_text("[sessions]\ncustomer_inactivity_timeout = \"10 minutes\"\n") ==
           "runtime.toml:2:31: sessions.customer_inactivity_timeout: expected a duration like \"90s\" or \"10m\", got "
           "\"10 minutes\"");
+    CHECK(error_of_text("[sessions]\nclosed_grace = \"soon\"\n") ==
+          "runtime.toml:2:16: sessions.closed_grace: expected a duration like \"90s\" or \"10m\", got \"soon\"");
+    CHECK(error_of_text("[store]\nsnapshot_interval = -1\n") ==
+          "runtime.toml:2:21: store.snapshot_interval: must be at least 0, got -1");
     CHECK(error_of_text("[sessions]\ncustomer_inactivity_timeout = 600\n") ==
           "runtime.toml:2:31: sessions.customer_inactivity_timeout: expected a duration like \"90s\" or \"10m\", got "
           "an integer");
@@ -212,11 +216,13 @@ TEST_CASE("defaults: an empty file is a complete configuration", "[config]") {
     CHECK(config.store.path == "/etc/cimrt/var/cimrt.db");
     CHECK(config.store.sync == "normal");
     CHECK(config.sessions.customer_inactivity_timeout == std::chrono::minutes(10));
+    CHECK(config.sessions.closed_grace == std::chrono::minutes(10));
+    CHECK(config.store.snapshot_interval == 100000);
     CHECK(config.plugins.empty());
 
     const RuntimeConfig set = parse_config(
         "[runtime]\nthreads = 4\nshards = 8\nshard_capacity = 16\n[store]\nkind = \"memory\"\nsync = \"full\"\n"
-        "[sessions]\ncustomer_inactivity_timeout = \"90s\"\n",
+        "snapshot_interval = 0\n[sessions]\ncustomer_inactivity_timeout = \"90s\"\nclosed_grace = \"30s\"\n",
         "<string>", "/etc/cimrt");
     CHECK(set.runtime.threads == 4);
     CHECK(set.runtime.shards == 8);
@@ -224,6 +230,8 @@ TEST_CASE("defaults: an empty file is a complete configuration", "[config]") {
     CHECK(set.store.kind == "memory");
     CHECK(set.store.sync == "full");
     CHECK(set.sessions.customer_inactivity_timeout == std::chrono::seconds(90));
+    CHECK(set.sessions.closed_grace == std::chrono::seconds(30));
+    CHECK(set.store.snapshot_interval == 0);
 }
 
 TEST_CASE("a plugin's options become JSON, every key's position kept by JSON pointer", "[config]") {

@@ -176,7 +176,8 @@ TEST_CASE("the state function's edges: CREATED until a session opens, reopening,
 }
 
 TEST_CASE("a chat expires on customer inactivity", "[tracker][expiry]") {
-    SessionTracker tracker(TrackerOptions{std::chrono::minutes(10)});
+    // Never evicted, so the closed conversation stays to be looked at (eviction: its own tests below).
+    SessionTracker tracker(TrackerOptions{std::chrono::minutes(10), std::chrono::milliseconds(-1)});
     constexpr std::int64_t ten_minutes = 600'000;
 
     REQUIRE_FALSE(tracker.next_expiry_ms());

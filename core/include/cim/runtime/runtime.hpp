@@ -54,6 +54,11 @@ struct Metrics {
     std::uint64_t slow_deliveries = 0;       ///< deliveries and timers that ran past [runtime] slow_delivery
     bool store_writable = true;              ///< false while the store cannot write (publishing is refused meanwhile)
     std::string store_failure;               ///< why not, naming the file and the reason; empty while writable
+    std::uint64_t journal_reads = 0;         ///< times the journal was read back (start-up, queries of conversations
+                                             ///< not in memory, the first view of one that is)
+    std::uint64_t journal_events_read = 0;   ///< journal entries those reads visited
+    std::uint64_t conversations_evicted = 0; ///< CLOSED conversations that left memory after [sessions] closed_grace
+    std::uint64_t snapshots_written = 0;     ///< partition snapshots of the session state handed to the store
 };
 
 /// Options that are not the operator's business (so not in runtime.toml).
@@ -103,7 +108,8 @@ public:
     nlohmann::json conversation_state(const std::string& conversation_id) const;
     /// The conversation with its timeline, as `cimrt inspect conversation --json` shows it (state, channel sessions,
     /// participants, activities with their updates), or null when unknown. Reflects every accepted event.
-    /// Thread-safe; reads the journal, so it costs what the conversation's history costs.
+    /// Thread-safe. A conversation in memory is answered from memory (its history is read from the store the first
+    /// time only): O(conversation), no disk. Any other is read through the journal's index: O(conversation).
     nlohmann::json conversation(const std::string& conversation_id) const;
     /// The customer's journey across channels and conversations, as `cimrt inspect customer --json` shows it.
     /// Thread-safe; reads the whole journal.
