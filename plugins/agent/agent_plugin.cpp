@@ -254,7 +254,10 @@ private:
     AgentConfig config_;
     web::EventLoop loop_;  // before the server and the login's checker, so it is destroyed after them
     DeskLogin login_;
-    std::unique_ptr<TaskPersistence> persistence_ = std::make_unique<MemoryTaskPersistence>();
+    // The runtime keeps the routing state when it can (ABI 1.2): a restart then loses no queue place, offer or owner.
+    std::unique_ptr<TaskPersistence> persistence_ =
+        host().has_state() ? std::unique_ptr<TaskPersistence>(std::make_unique<HostTaskPersistence>(host()))
+                           : std::make_unique<MemoryTaskPersistence>();
     EffectRunner runner_{host(), *persistence_};
 
     std::mutex mutex_;  // the machine, the desk registry and the queue of effects; never held while they run

@@ -17,9 +17,15 @@ void EffectRunner::run(Effect& effect, const std::vector<web::ConnectionPtr>& to
     } else if (auto* r = std::get_if<effect::Reply>(&effect)) {
         send(to, r->frame, r->transcript_of);
     } else if (const auto* arm = std::get_if<effect::ArmTimer>(&effect)) {
-        host_.cancel(arm->token);  // one pending timer per token
-        const std::int64_t delay = std::max<std::int64_t>(0, arm->deadline_ms - host_.now_ms());
-        host_.schedule(std::chrono::milliseconds(delay), arm->token);
+        if (persistent_timers_) {
+            // Kept by the runtime in the conversation's state: it fires after a restart too (at once when it fell
+            // due while the runtime was down), and scheduling the token again moves it.
+            host_.schedule_at(arm->conversation_id, arm->deadline_ms, arm->token);
+        } else {
+            host_.cancel(arm->token);  // one pending timer per token
+            const std::int64_t delay = std::max<std::int64_t>(0, arm->deadline_ms - host_.now_ms());
+            host_.schedule(std::chrono::milliseconds(delay), arm->token);
+        }
     } else if (const auto* disarm = std::get_if<effect::DisarmTimer>(&effect)) {
         host_.cancel(disarm->token);
     } else if (const auto* put = std::get_if<effect::PersistTask>(&effect)) {

@@ -19,7 +19,9 @@ public:
     /// Hears the outcome of a publish the machine is waiting for (to step the machine with it).
     using Outcome = std::function<void(const PendingPublish&, const PublishOutcome&)>;
 
-    EffectRunner(const cim::Host& host, TaskPersistence& persistence) : host_(host), persistence_(persistence) {}
+    /// Timers are the runtime's persistent ones (schedule_at) when the host keeps plugin state (ABI 1.2).
+    EffectRunner(const cim::Host& host, TaskPersistence& persistence)
+        : host_(host), persistence_(persistence), persistent_timers_(host.has_state()) {}
 
     /// Carries out `effect`; a SendToDesk or Reply goes to `to` (resolved when the step was taken). Host errors
     /// propagate (the plugin logs them and runs the next effect).
@@ -31,6 +33,7 @@ private:
 
     const cim::Host& host_;
     TaskPersistence& persistence_;
+    bool persistent_timers_;
 };
 
 }  // namespace cim::agent

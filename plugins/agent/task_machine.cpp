@@ -198,7 +198,8 @@ Effects TaskMachine::consume(const ConsumedEvent& event, std::int64_t now) {
             changed(event.conversation_id);
         }
         if (!c->owners.empty() && c->response_deadline_ms == 0) {
-            arm(*c, TimerKind::response, c->response_deadline_ms, now + settings_.response_timeout.count());
+            arm(event.conversation_id, *c, TimerKind::response, c->response_deadline_ms,
+                now + settings_.response_timeout.count());
             changed(event.conversation_id);
         }
     }
@@ -224,7 +225,7 @@ Effects TaskMachine::timer_fired(std::uint64_t token, std::int64_t now) {
     if (deadline == 0) return finish();  // disarmed after it was due
     if (now < deadline) {
         // Early: a firing of an earlier arming with the same token, cancelled too late. The real one is still due.
-        out_.emplace_back(effect::ArmTimer{token, deadline});
+        out_.emplace_back(effect::ArmTimer{token, deadline, id->second});
         return finish();
     }
     fire(static_cast<TimerKind>(kind), id->second, now);
@@ -474,7 +475,7 @@ void TaskMachine::enqueue(const ConsumedEvent& event, const std::string& reason,
     c.task_id = queued.id;
     publish(from_manager("TASK_ENQUEUED", id, c).data(task_json(queued, "QUEUED", reason)));
     task_state_changed(queued, "QUEUED", reason);
-    arm(c, TimerKind::queue, c.queue_deadline_ms, now + settings_.queue_timeout.count());
+    arm(id, c, TimerKind::queue, c.queue_deadline_ms, now + settings_.queue_timeout.count());
     changed(id);
     queue_changed_ = true;
     dispatch(now);
@@ -489,7 +490,7 @@ void TaskMachine::dispatch(std::int64_t now) {
                     .data({{"taskId", task.id}, {"agentId", offer->agent_id},
                            {"agentName", agents_.at(offer->agent_id).name}}));
         task_state_changed(task, "RESERVED");
-        arm(c, TimerKind::offer, c.offer_deadline_ms, now + settings_.accept_timeout.count());
+        arm(task.conversation_id, c, TimerKind::offer, c.offer_deadline_ms, now + settings_.accept_timeout.count());
         changed(task.conversation_id);
         send_to_agent(offer->agent_id, offer_frame(task.conversation_id, task.customer_id, task.id, c.offer_deadline_ms),
                       task.conversation_id);
@@ -701,7 +702,7 @@ Effects TaskMachine::restore(const std::vector<nlohmann::json>& tasks, const nlo
         for (const auto& [kind, deadline] : timers) {
             if (deadline == 0) continue;
             if (deadline > now) {
-                out_.emplace_back(effect::ArmTimer{token_of(c.seq, kind), deadline});
+                out_.emplace_back(effect::ArmTimer{token_of(c.seq, kind), deadline, id});
             } else {
                 due.push_back({deadline, c.seq, kind});
             }
@@ -725,9 +726,10 @@ Effects TaskMachine::restore(const std::vector<nlohmann::json>& tasks, const nlo
 
 // ---- helpers -----------------------------------------------------------------------------------------------------
 
-void TaskMachine::arm(const Conversation& c, TimerKind kind, std::int64_t& deadline, std::int64_t at) {
+void TaskMachine::arm(const std::string& conversation_id, const Conversation& c, TimerKind kind, std::int64_t& deadline,
+                      std::int64_t at) {
     deadline = at;
-    out_.emplace_back(effect::ArmTimer{token_of(c.seq, kind), at});
+    out_.emplace_back(effect::ArmTimer{token_of(c.seq, kind), at, conversation_id});
 }
 
 void TaskMachine::disarm(const Conversation& c, TimerKind kind, std::int64_t& deadline) {

@@ -88,9 +88,11 @@ struct Reply {
     std::string transcript_of;
 };
 /// Have timer_fired(token) called at `deadline_ms` (absolute, the runtime's clock); replaces a timer with this token.
+/// `conversation_id` is whose timer it is (the scope a persistent timer is kept in).
 struct ArmTimer {
     std::uint64_t token = 0;
     std::int64_t deadline_ms = 0;
+    std::string conversation_id;
 };
 struct DisarmTimer {
     std::uint64_t token = 0;
@@ -216,7 +218,8 @@ private:
     void drop_task(Conversation& c);
     void forget_if_idle(const std::string& conversation_id);
 
-    void arm(const Conversation& c, TimerKind kind, std::int64_t& deadline, std::int64_t at);
+    void arm(const std::string& conversation_id, const Conversation& c, TimerKind kind, std::int64_t& deadline,
+             std::int64_t at);
     void disarm(const Conversation& c, TimerKind kind, std::int64_t& deadline);
 
     Conversation* find(const std::string& conversation_id);

@@ -184,6 +184,7 @@ TEST_CASE("a queued conversation is offered to an online agent, with the offer's
     CHECK(reserved.event.customer_id() == "customer-c1");
     CHECK(arms(e, token(1, TimerKind::queue), 1000 + queue_ms));
     CHECK(arms(e, token(1, TimerKind::offer), 1000 + accept_ms));
+    for (const auto& a : all<effect::ArmTimer>(e)) CHECK(a.conversation_id == "c1");  // the persistent timer's scope
     const auto sends = all<effect::SendToDesk>(e);
     REQUIRE(sends.size() == 1);
     CHECK(sends[0].agent_id == "alice");
