@@ -31,6 +31,16 @@ Task& Router::enqueue(Task task) {
     return tasks_.back();
 }
 
+Task& Router::restore(Task task) {
+    if (task.state == TaskState::reserved) occupy(task.agent_id);
+    tasks_.push_back(std::move(task));
+    return tasks_.back();
+}
+
+void Router::occupy(const std::string& agent_id) {
+    if (const auto it = agents_.find(agent_id); it != agents_.end()) ++it->second.load;
+}
+
 Task* Router::find(const std::string& task_id) {
     const auto it = std::find_if(tasks_.begin(), tasks_.end(), [&](const Task& t) { return t.id == task_id; });
     return it == tasks_.end() ? nullptr : &*it;

@@ -46,6 +46,11 @@ public:
 
     /// Queues a task for `conversation_id`. @returns it.
     Task& enqueue(Task task);
+    /// Puts back a task as it was persisted (queued, or reserved for `agent_id`, whose slot it takes), behind the
+    /// tasks already there: restoring tasks in their queue order rebuilds the queue. @returns it.
+    Task& restore(Task task);
+    /// Takes one slot of `agent_id` for a conversation they own (restored); an unknown agent is ignored.
+    void occupy(const std::string& agent_id);
     Task* find(const std::string& task_id);
     Task* find_by_conversation(const std::string& conversation_id);
 
@@ -61,6 +66,8 @@ public:
     void release(const std::string& agent_id, std::int64_t now_ms);
 
     int load(const std::string& agent_id) const;
+    /// The tasks in queue (arrival) order.
+    const std::list<Task>& tasks() const { return tasks_; }
 
 private:
     struct AgentSlot {

@@ -31,14 +31,12 @@ std::string string_member(const nlohmann::json& frame, const char* key) {
 
 }  // namespace
 
-std::string error_frame(std::string_view message) {
-    return nlohmann::json{{"type", "error"}, {"error", message}}.dump();
-}
+std::string error_frame(std::string_view message) { return common::error_frame(message).dump(); }
 
 web::WebSocketRoute WebChat::route() {
     web::WebSocketRoute route;
     route.path = "/ws";
-    route.on_message = [this](const web::ConnectionPtr& c, std::string_view text) { on_message(c, text); };
+    route.on_message = [this](const web::ConnectionPtr& c, std::string_view text) { frames_.dispatch(c, text); };
     route.on_close = [this](const web::ConnectionPtr& c) { on_close(c); };
     return route;
 }
@@ -71,34 +69,17 @@ WebChat::Visitor* WebChat::visitor_of(const web::ConnectionPtr& connection) {
     return it == token_of_connection_.end() ? nullptr : &visitors_.at(it->second);
 }
 
-void WebChat::on_message(const web::ConnectionPtr& connection, std::string_view text) {
-    const nlohmann::json frame = nlohmann::json::parse(text, nullptr, false);
-    if (frame.is_discarded() || !frame.is_object()) {
-        connection->send(error_frame("malformed frame: expected a JSON object"));
-        return;
-    }
-    const std::string type = string_member(frame, "type");
-    if (type == "hello") {
-        hello(connection, frame);
-        return;
-    }
-    Visitor* visitor = visitor_of(connection);
-    if (visitor == nullptr) {
-        connection->send(error_frame("send hello first"));
-        return;
-    }
-    // Any conversation or customer id the frame names is ignored: the socket speaks only for its own visitor.
-    if (type == "message") {
-        customer_message(*visitor, connection, frame, false);
-    } else if (type == "reply") {
-        customer_message(*visitor, connection, frame, true);
-    } else if (type == "read") {
-        mark_read(*visitor, connection, frame);
-    } else if (type == "end") {
-        end(*visitor, connection);
-    } else {
-        connection->send(error_frame("unknown frame type '" + type + "'"));
-    }
+common::FrameDispatch WebChat::frame_table() {
+    common::FrameDispatch frames([this](const web::ConnectionPtr& c) { return visitor_of(c) != nullptr; },
+                                 "send hello first");
+    // Any conversation or customer id a frame names is ignored: the socket speaks only for its own visitor.
+    using Frame = const nlohmann::json&;
+    frames.open("hello", [this](const web::ConnectionPtr& c, Frame f) { hello(c, f); })
+        .session("message", [this](const web::ConnectionPtr& c, Frame f) { customer_message(*visitor_of(c), c, f, false); })
+        .session("reply", [this](const web::ConnectionPtr& c, Frame f) { customer_message(*visitor_of(c), c, f, true); })
+        .session("read", [this](const web::ConnectionPtr& c, Frame f) { mark_read(*visitor_of(c), c, f); })
+        .session("end", [this](const web::ConnectionPtr& c, Frame) { end(*visitor_of(c), c); });
+    return frames;
 }
 
 void WebChat::on_close(const web::ConnectionPtr& connection) {

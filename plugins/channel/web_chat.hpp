@@ -20,6 +20,7 @@
 #include "channel_config.hpp"
 #include "customer_ingest.hpp"
 #include "plugin_common/event_loop.hpp"
+#include "plugin_common/frame_dispatch.hpp"
 #include "plugin_common/http_server.hpp"
 #include "plugin_common/rate_limit.hpp"
 
@@ -36,7 +37,8 @@ public:
           ingest_(ingest),
           directory_(directory),
           loop_(loop),
-          new_visitors_(static_cast<double>(config.new_visitors_per_minute), std::chrono::minutes(1)) {}
+          new_visitors_(static_cast<double>(config.new_visitors_per_minute), std::chrono::minutes(1)),
+          frames_(frame_table()) {}
 
     /// Who hears of messages that could not be shown; set before the server starts.
     void on_undeliverable(Undeliverable handler) { undeliverable_ = std::move(handler); }
@@ -65,8 +67,10 @@ private:
         std::uint64_t last_active = 0;          // for evicting the longest-gone visitor when there are too many
     };
 
+    // The page's frames by type; every one but hello needs the socket's visitor.
+    common::FrameDispatch frame_table();
+
     // All below run on the loop's thread.
-    void on_message(const web::ConnectionPtr& connection, std::string_view text);
     void on_close(const web::ConnectionPtr& connection);
     void hello(const web::ConnectionPtr& connection, const nlohmann::json& frame);
     void customer_message(Visitor& visitor, const web::ConnectionPtr& connection, const nlohmann::json& frame,
@@ -87,6 +91,7 @@ private:
     std::unordered_map<std::string, std::string> token_of_visitor_;      // visitor id → token
     std::unordered_map<std::uint64_t, std::string> token_of_connection_;
     std::uint64_t activity_ = 0;  // a logical clock for last_active
+    common::FrameDispatch frames_;
 };
 
 /// A `{"type":"error","error":...}` frame.

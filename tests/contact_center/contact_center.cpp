@@ -209,7 +209,7 @@ ContactCenter::ContactCenter(ContactCenterSetup setup) {
     std::filesystem::create_directories(dir);
     channel_port = free_port();
     agent_port = free_port();
-    const std::string toml = std::string("[runtime]\nthreads = 2\nplugin_dir = \"") + CIMRT_PLUGIN_DIR + "\"\n" + setup.runtime_options +
+    toml_ = std::string("[runtime]\nthreads = 2\nplugin_dir = \"") + CIMRT_PLUGIN_DIR + "\"\n" + setup.runtime_options +
                              "\n[store]\nkind = \"sqlite\"\npath = \"journal.db\"\n" +
                              "[sessions]\ncustomer_inactivity_timeout = \"10m\"\n" +
                              "[plugins.channel]\nlisten = \"127.0.0.1:" + std::to_string(channel_port) + "\"\n" +
@@ -217,16 +217,28 @@ ContactCenter::ContactCenter(ContactCenterSetup setup) {
                              std::to_string(agent_port) + "\"\n" + setup.agent_options +
                              (setup.agents.empty() ? default_agents() : setup.agents) + "\n[plugins.survey]\n" +
                              setup.survey_options;
-    auto config = cim::core::parse_config(toml, (dir / "runtime.toml").string(), dir);
-    auto clock = std::make_unique<cim::core::ManualClock>();
+    extra_handler_ = setup.extra_handler;
+    start(cim::core::ManualClock().now_ms());
+}
+
+void ContactCenter::start(std::int64_t clock_ms) {
+    auto config = cim::core::parse_config(toml_, (dir / "runtime.toml").string(), dir);
+    auto clock = std::make_unique<cim::core::ManualClock>(clock_ms);
     clock_ = clock.get();
     cim::runtime::RuntimeOptions options;
     options.log_to_stderr = false;
     runtime = cim::runtime::make_runtime(std::move(config), options, std::move(clock));
     runtime->add_handler(recorder);
-    if (setup.extra_handler) runtime->add_handler(setup.extra_handler);
+    if (extra_handler_) runtime->add_handler(extra_handler_);
     const auto warnings = runtime->start();
     if (!warnings.empty()) throw std::runtime_error("wiring warning: " + warnings.front());
+}
+
+void ContactCenter::restart() {
+    const std::int64_t now = clock_->now_ms();
+    runtime->stop();
+    runtime.reset();
+    start(now);
 }
 
 ContactCenter::~ContactCenter() {
