@@ -217,16 +217,30 @@ ContactCenter::ContactCenter(ContactCenterSetup setup) {
                              std::to_string(agent_port) + "\"\n" + setup.agent_options +
                              (setup.agents.empty() ? default_agents() : setup.agents) + "\n[plugins.survey]\n" +
                              setup.survey_options;
-    auto config = cim::core::parse_config(toml, (dir / "runtime.toml").string(), dir);
-    auto clock = std::make_unique<cim::core::ManualClock>();
+    toml_ = toml;
+    extra_handler_ = setup.extra_handler;
+    start_runtime(cim::core::ManualClock().now_ms());
+}
+
+void ContactCenter::start_runtime(std::int64_t clock_ms) {
+    auto config = cim::core::parse_config(toml_, (dir / "runtime.toml").string(), dir);
+    auto clock = std::make_unique<cim::core::ManualClock>(clock_ms);
     clock_ = clock.get();
     cim::runtime::RuntimeOptions options;
     options.log_to_stderr = false;
     runtime = cim::runtime::make_runtime(std::move(config), options, std::move(clock));
     runtime->add_handler(recorder);
-    if (setup.extra_handler) runtime->add_handler(setup.extra_handler);
+    if (extra_handler_) runtime->add_handler(extra_handler_);
     const auto warnings = runtime->start();
     if (!warnings.empty()) throw std::runtime_error("wiring warning: " + warnings.front());
+}
+
+void ContactCenter::restart() {
+    const std::int64_t now = clock_->now_ms();
+    runtime->stop();
+    runtime.reset();
+    clock_ = nullptr;
+    start_runtime(now);
 }
 
 ContactCenter::~ContactCenter() {
