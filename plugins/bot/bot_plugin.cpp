@@ -5,8 +5,9 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 #include <vector>
 
 #include <cim/sdk.hpp>
@@ -91,12 +92,10 @@ public:
         } else if (name == "AGENT_UNSUBSCRIBED") {
             // Only for a conversation still remembered: an agent leaving after the customer's session ended must not
             // bring back memory that was already dropped.
-            std::lock_guard lock(mutex_);
-            if (auto it = memory_.find(to.conversation_id); it != memory_.end()) {
-                Memory& m = it->second;
+            with_memory(to.conversation_id, [](Memory& m) {
                 if (m.agents > 0) --m.agents;
                 if (m.agents == 0) m.asked_for_agent = false;  // the bot answers again, and can hand over again
-            }
+            }, false);
         } else if (name == "WHISPER_MESSAGE") {
             // An agent whispering to the bot asks it for an answer: suggested to the agents, never shown the customer.
             if (!config_.suggestions) return;
@@ -104,24 +103,83 @@ public:
             if (const Rule* rule = config_.rules.match(text); rule && !rule->asks_for_agent) suggest(to, rule->reply, event);
         } else if (name == "CHANNEL_SESSION_ENDED" || name == "CHANNEL_SESSION_EXPIRED") {
             std::lock_guard lock(mutex_);
-            memory_.erase(to.conversation_id);
+            forget(to.conversation_id);
         }
     }
 
     void on_stop() { loop_.stop(); }
 
 private:
-    // What the bot remembers of one conversation (dropped when its session ends).
+    // What the bot remembers of one conversation (dropped when its session ends). Kept in the runtime's plugin state,
+    // key "bot" of the conversation's scope, and read from there on each use — the runtime holds it in memory, so a
+    // read is a lookup, and there is no second copy to rebuild after a restart or a reload: a conversation an agent
+    // took stays taken (the bot stays quiet), a button answer to the bot's question is still recognised.
     struct Memory {
         int agents = 0;                      // agents in the conversation: the bot stays quiet while there are any
         bool asked_for_agent = false;        // one hand-over request at a time
         std::deque<std::string> sent;        // ids of the bot's recent messages, to tell replies to them apart
     };
+    static constexpr std::size_t sent_limit = 32;
+    static constexpr std::string_view memory_key = "bot";
 
+    // mutex_ serialises each read-modify-write of a conversation's memory between the worker delivering its events
+    // and the external bot's thread answering for it. It is held over the state calls only: those never call back
+    // into the plugin, and nothing is published under it.
+    Memory recall(const std::string& conversation_id, bool& known) const {
+        Memory m;
+        known = false;
+        std::optional<nlohmann::json> kept;
+        try {
+            kept = host().get_json(conversation_id, memory_key);
+        } catch (const cim::Error& e) {
+            log().warn("the bot's memory of " + conversation_id + " is unreadable, starting afresh: " + e.what());
+        }
+        if (!kept || !kept->is_object()) return m;
+        known = true;
+        m.agents = kept->value("agents", 0);
+        m.asked_for_agent = kept->value("askedForAgent", false);
+        for (const auto& id : kept->value("sent", nlohmann::json::array())) {
+            if (id.is_string()) m.sent.push_back(id.get<std::string>());
+        }
+        return m;
+    }
+
+    // A write the store refuses (a full disk) is logged: the bot still answers now, it only would not remember this
+    // across a restart.
+    void keep(const std::string& conversation_id, const Memory& m) const {
+        try {
+            host().put_json(conversation_id, memory_key,
+                            {{"agents", m.agents}, {"askedForAgent", m.asked_for_agent}, {"sent", m.sent}});
+        } catch (const cim::Error& e) {
+            log().warn("the bot's memory of " + conversation_id + " was not kept: " + e.what());
+        }
+    }
+
+    void forget(const std::string& conversation_id) const {
+        try {
+            host().erase_state(conversation_id, memory_key);
+        } catch (const cim::Error& e) {
+            log().warn("the bot's memory of " + conversation_id + " was not dropped: " + e.what());
+        }
+    }
+
+    // Applies `change` to the conversation's memory and keeps the result; with `create` false, only to a memory that
+    // exists.
     template <typename Change>
-    void with_memory(const std::string& conversation_id, Change&& change) {
+    void with_memory(const std::string& conversation_id, Change&& change, bool create = true) {
         std::lock_guard lock(mutex_);
-        change(memory_[conversation_id]);
+        bool known = false;
+        Memory m = recall(conversation_id, known);
+        if (!known && !create) return;
+        change(m);
+        keep(conversation_id, m);
+    }
+
+    // Reads without keeping anything (a customer message to a conversation the bot never spoke in writes nothing).
+    Memory peek(const std::string& conversation_id) {
+        std::lock_guard lock(mutex_);
+        bool known = false;
+        return recall(conversation_id, known);
     }
 
     void answer(const cim::Event& event, const Address& to) {
@@ -130,13 +188,11 @@ private:
         std::string text = string_at(body, "payload");  // a button's value says more than its title
         if (text.empty()) text = string_at(body, "markdownText");
         const std::string replied_to = string_at(object_at(data, "header"), "replyToMessageId");
-        bool agents_present = false;
-        bool answered_elsewhere = false;
-        with_memory(to.conversation_id, [&](Memory& m) {
-            agents_present = m.agents > 0;
-            // A button answer to someone else's question (the survey's) is not for the bot.
-            answered_elsewhere = !replied_to.empty() && std::find(m.sent.begin(), m.sent.end(), replied_to) == m.sent.end();
-        });
+        const Memory m = peek(to.conversation_id);
+        const bool agents_present = m.agents > 0;
+        // A button answer to someone else's question (the survey's) is not for the bot.
+        const bool answered_elsewhere =
+            !replied_to.empty() && std::find(m.sent.begin(), m.sent.end(), replied_to) == m.sent.end();
         if (answered_elsewhere || text.empty()) return;
         if (agents_present) {
             const Rule* rule = config_.rules.match(text);
@@ -209,7 +265,7 @@ private:
         if (!to.in_reply_to.empty()) header["replyToMessageId"] = to.in_reply_to;
         with_memory(to.conversation_id, [&](Memory& m) {
             m.sent.push_back(message_id);
-            if (m.sent.size() > 32) m.sent.pop_front();
+            if (m.sent.size() > sent_limit) m.sent.pop_front();
         });
         publish_or_log(cim::OutgoingEvent("BOT_MESSAGE")
                            .conversation(to.conversation_id)
@@ -238,7 +294,6 @@ private:
     web::EventLoop loop_;
     std::unique_ptr<RasaClient> rasa_;
     std::mutex mutex_;
-    std::unordered_map<std::string, Memory> memory_;
 };
 
 }  // namespace cim::bot

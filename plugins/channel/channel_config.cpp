@@ -1,5 +1,6 @@
 #include "channel_config.hpp"
 
+#include <algorithm>
 #include <set>
 #include <stdexcept>
 
@@ -65,6 +66,13 @@ nlohmann::json ChannelConfig::schema() {
                 {"minimum", 10},
                 {"maximum", 100000},
                 {"description", "messages a web chat visitor can recover after a reconnect"}}},
+              {"history_kept",
+               {{"type", "integer"},
+                {"default", 50},
+                {"minimum", 1},
+                {"maximum", 1000},
+                {"description", "of a visitor's history, the most recent items kept across a runtime restart "
+                                "(at most history_limit)"}}},
               {"max_visitors",
                {{"type", "integer"},
                 {"default", 10000},
@@ -101,6 +109,7 @@ ChannelConfig ChannelConfig::from_json(const nlohmann::json& config) {
     c.web_chat = config.at("web_chat").get<bool>();
     c.web_chat_service = config.at("web_chat_service").get<std::string>();
     c.history_limit = config.at("history_limit").get<std::size_t>();
+    c.history_kept = std::min(config.at("history_kept").get<std::size_t>(), c.history_limit);
     c.max_visitors = config.at("max_visitors").get<std::size_t>();
     c.webhook_timeout = common::parse_duration(config.at("webhook_timeout").get<std::string>());
     c.webhook_retries = config.at("webhook_retries").get<int>();

@@ -29,6 +29,7 @@ struct ChannelConfig {
     bool web_chat = true;
     std::string web_chat_service;
     std::size_t history_limit = 500;
+    std::size_t history_kept = 50;  ///< of those, the most recent kept across a restart (at most history_limit)
     std::size_t max_visitors = 10000;
     std::size_t customer_messages_per_minute = 30;  ///< per web chat visitor; more get an error frame
     std::size_t new_visitors_per_minute = 30;       ///< per client address; more get an error frame and a close

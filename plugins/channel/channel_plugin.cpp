@@ -10,6 +10,7 @@
 #include "plugin_common/json_fields.hpp"
 
 #include "channel_config.hpp"
+#include "channel_state.hpp"
 #include "connector_api.hpp"
 #include "customer_ingest.hpp"
 #include "plugin_common/event_loop.hpp"
@@ -45,11 +46,14 @@ public:
     explicit ChannelPlugin(const cim::PluginContext& context)
         : cim::Plugin(context),
           config_(ChannelConfig::from_json(config())),
+          state_(host()),
+          directory_(&state_),
           ingest_(host(), directory_),
-          web_chat_(config_, ingest_, directory_, loop_),
+          web_chat_(config_, ingest_, directory_, loop_, &state_),
           connectors_(config_.connectors, ingest_, directory_),
           webhooks_(loop_, {config_.webhook_timeout, config_.webhook_retries, config_.webhook_backoff},
-                    [this](const WebhookDelivery& delivery, const std::string& reason) { webhook_failed(delivery, reason); }) {
+                    [this](const WebhookDelivery& delivery, const std::string& reason) { webhook_failed(delivery, reason); },
+                    &state_) {
         loop_.set_log([this](cim::LogLevel level, const std::string& message) { log().log(level, message); });
         web_chat_.on_undeliverable([this](const SessionRecord& record, const std::string& event_id, const std::string& reason) {
             delivery_failed(record, event_id, cim::EmitterType::connector, record.service, reason);
@@ -71,6 +75,7 @@ public:
     }
 
     void on_start() {
+        take_up_kept_state();
         std::vector<web::WebSocketRoute> routes;
         if (config_.web_chat) routes.push_back(web_chat_.route());
         server_ = std::make_unique<web::HttpServer>(
@@ -112,6 +117,34 @@ public:
     }
 
 private:
+    // What the runtime kept from before a restart (or a reload): the sessions with their message ids, the web chat
+    // visitors with their recent history, and the webhook deliveries still pending. Indexes are rebuilt here once;
+    // lookups read them, and every change writes through (channel_state.hpp).
+    void take_up_kept_state() {
+        if (!state_.enabled()) return;
+        ChannelState::Restored kept = state_.restore();
+        directory_.restore(std::move(kept.sessions));
+        web_chat_.restore(std::move(kept.visitors));
+        std::vector<WebhookDelivery> pending;
+        for (auto& d : kept.deliveries) {
+            const auto record = directory_.by_conversation(d.conversation_id);
+            const ConnectorConfig* connector = record ? connector_of(*record) : nullptr;
+            if (connector == nullptr || connector->webhook.empty()) {
+                // The connector, or its webhook, was removed from the configuration meanwhile: nowhere to send it.
+                log().warn("dropping the pending webhook delivery of " + d.event_id + ": conversation " +
+                           d.conversation_id + " has no connector webhook any more");
+                state_.erase_delivery(d.conversation_id, d.seq);
+                continue;
+            }
+            pending.push_back({d.conversation_id, d.event_id, connector->webhook, std::move(d.body),
+                               connector->webhook_secret, d.seq});
+        }
+        log().info("taken up from the plugin state: " + std::to_string(directory_.size()) + " channel session(s), " +
+                   std::to_string(web_chat_.size()) + " web chat visitor(s), " + std::to_string(pending.size()) +
+                   " pending webhook delivery(ies)");
+        webhooks_.restore(std::move(pending));
+    }
+
     bool is_web(const SessionRecord& record) const {
         return config_.web_chat && record.service == config_.web_chat_service;
     }
@@ -204,6 +237,7 @@ private:
 
     ChannelConfig config_;
     web::EventLoop loop_;  // before everything that posts to it, so it is destroyed last
+    ChannelState state_;   // before everything that writes through it
     SessionDirectory directory_;
     CustomerIngest ingest_;
     WebChat web_chat_;

@@ -34,8 +34,15 @@ IngestOutcome CustomerIngest::customer_message(const std::string& service, const
                                            message["header"]["replyToMessageId"].is_string()
                                        ? message["header"]["replyToMessageId"].get<std::string>()
                                        : std::string();
-    const auto latest = replied_to.empty() ? std::nullopt : directory_.latest(service, channel_customer_id);
-    if (latest && !latest->open && directory_.event_of_message(latest->conversation_id, replied_to)) {
+    // Likewise a connector's retry of a message that already went to that conversation (its answer was lost, the
+    // runtime restarted meanwhile): it must land there again, where the runtime recognises the duplicate.
+    const std::string own_id = message.contains("id") && message["id"].is_string() ? message["id"].get<std::string>()
+                                                                                    : std::string();
+    const auto latest = directory_.latest(service, channel_customer_id);
+    const auto sent_in_latest = [&](const std::string& id) {
+        return !id.empty() && directory_.event_of_message(latest->conversation_id, id).has_value();
+    };
+    if (latest && !latest->open && (sent_in_latest(replied_to) || sent_in_latest(own_id))) {
         found.record = *latest;
     } else {
         found = directory_.find_or_start(service, channel_customer_id, customer_id);

@@ -43,30 +43,30 @@ web::WebSocketRoute WebChat::route() {
 
 void WebChat::deliver(const SessionRecord& record, nlohmann::json item) {
     loop_.post([this, visitor_id = record.channel_customer_id, item = std::move(item)]() mutable {
-        const auto token = token_of_visitor_.find(visitor_id);
-        if (token == token_of_visitor_.end()) return;  // a status line for a visitor gone: nothing is lost
-        append(visitors_.at(token->second), std::move(item));
+        const auto hash = hash_of_visitor_.find(visitor_id);
+        if (hash == hash_of_visitor_.end()) return;  // a status line for a visitor gone: nothing is lost
+        append(visitors_.at(hash->second), std::move(item));
     });
 }
 
 void WebChat::deliver_message(const SessionRecord& record, nlohmann::json item, const std::string& event_id) {
     loop_.post([this, record, event_id, item = std::move(item)]() mutable {
-        const auto token = token_of_visitor_.find(record.channel_customer_id);
-        if (token == token_of_visitor_.end()) {
-            // Forgotten (evicted, or from before a restart): the page cannot get it, and the journal must say so.
-            const std::string reason = "the web chat visitor is no longer known (evicted or from before a restart)";
+        const auto hash = hash_of_visitor_.find(record.channel_customer_id);
+        if (hash == hash_of_visitor_.end()) {
+            // Forgotten past max_visitors: the page cannot get it, and the journal must say so.
+            const std::string reason = "the web chat visitor is no longer known (forgotten past max_visitors)";
             loop_.report(cim::LogLevel::warn, "message " + event_id + " for conversation " + record.conversation_id +
                                                   " not delivered: " + reason);
             if (undeliverable_) undeliverable_(record, event_id, reason);
             return;
         }
-        append(visitors_.at(token->second), std::move(item));
+        append(visitors_.at(hash->second), std::move(item));
     });
 }
 
 WebChat::Visitor* WebChat::visitor_of(const web::ConnectionPtr& connection) {
-    const auto it = token_of_connection_.find(connection->id());
-    return it == token_of_connection_.end() ? nullptr : &visitors_.at(it->second);
+    const auto it = hash_of_connection_.find(connection->id());
+    return it == hash_of_connection_.end() ? nullptr : &visitors_.at(it->second);
 }
 
 common::FrameDispatch WebChat::frame_table() {
@@ -83,16 +83,16 @@ common::FrameDispatch WebChat::frame_table() {
 }
 
 void WebChat::on_close(const web::ConnectionPtr& connection) {
-    const auto it = token_of_connection_.find(connection->id());
-    if (it == token_of_connection_.end()) return;
+    const auto it = hash_of_connection_.find(connection->id());
+    if (it == hash_of_connection_.end()) return;
     if (const auto visitor = visitors_.find(it->second); visitor != visitors_.end() && visitor->second.connection == connection) {
         visitor->second.connection.reset();
     }
-    token_of_connection_.erase(it);
+    hash_of_connection_.erase(it);
 }
 
 void WebChat::hello(const web::ConnectionPtr& connection, const nlohmann::json& frame) {
-    if (token_of_connection_.count(connection->id()) != 0) {
+    if (hash_of_connection_.count(connection->id()) != 0) {
         connection->send(error_frame("hello was already sent on this connection"));
         return;
     }
@@ -109,9 +109,9 @@ void WebChat::hello(const web::ConnectionPtr& connection, const nlohmann::json& 
     }
     const std::uint64_t last_seen = last_seq_field == frame.end() ? 0 : last_seq_field->get<std::uint64_t>();
     std::string token = string_member(frame, "token");
-    auto it = visitors_.find(token);
+    auto it = token.empty() ? visitors_.end() : visitors_.find(token_hash(token));
     if (it == visitors_.end()) {
-        // An unknown token (a first visit, a runtime restart, a guess) gets a fresh visitor, never someone else's.
+        // An unknown token (a first visit, a visitor forgotten, a guess) gets a fresh visitor, never someone else's.
         if (!new_visitors_.take(connection->peer_address(), common::TokenBucket::Clock::now())) {
             connection->send(error_frame("too many new chats from your address; try again in a minute"));
             connection->close();
@@ -122,14 +122,14 @@ void WebChat::hello(const web::ConnectionPtr& connection, const nlohmann::json& 
             connection->close();
             return;
         }
-        Visitor visitor;
-        visitor.token = common::random_hex_128();
+        token = common::random_hex_128();
+        Visitor visitor = make_visitor();
+        visitor.hash = token_hash(token);
         visitor.visitor_id = common::random_hex_128();
         visitor.customer_id = config_.web_chat_service + ":" + visitor.visitor_id;
-        const auto rate = static_cast<double>(config_.customer_messages_per_minute);
-        visitor.messages = common::TokenBucket(rate, std::chrono::minutes(1), rate);
-        token_of_visitor_[visitor.visitor_id] = visitor.token;
-        it = visitors_.emplace(visitor.token, std::move(visitor)).first;
+        hash_of_visitor_[visitor.visitor_id] = visitor.hash;
+        keep_visitor(visitor);
+        it = visitors_.emplace(visitor.hash, std::move(visitor)).first;
     }
     Visitor& visitor = it->second;
     visitor.last_active = ++activity_;
@@ -138,12 +138,11 @@ void WebChat::hello(const web::ConnectionPtr& connection, const nlohmann::json& 
         // reconnect and take the chat back.
         visitor.connection->send(nlohmann::json{{"type", "replaced"}}.dump());
         visitor.connection->close();
-        token_of_connection_.erase(visitor.connection->id());
+        hash_of_connection_.erase(visitor.connection->id());
     }
     visitor.connection = connection;
-    token_of_connection_[connection->id()] = visitor.token;
-    connection->send(
-        nlohmann::json{{"type", "welcome"}, {"token", visitor.token}, {"customerId", visitor.customer_id}}.dump());
+    hash_of_connection_[connection->id()] = visitor.hash;
+    connection->send(nlohmann::json{{"type", "welcome"}, {"token", token}, {"customerId", visitor.customer_id}}.dump());
     for (const auto& item : visitor.history) {
         if (item["seq"].get<std::uint64_t>() > last_seen) connection->send(item.dump());
     }
@@ -164,9 +163,47 @@ bool WebChat::make_room_for_a_visitor() {
         oldest = it;
     }
     if (oldest == visitors_.end()) return false;
-    token_of_visitor_.erase(oldest->second.visitor_id);
+    hash_of_visitor_.erase(oldest->second.visitor_id);
+    if (state_ != nullptr) state_->erase_visitor(oldest->first);
     visitors_.erase(oldest);
     return true;
+}
+
+WebChat::Visitor WebChat::make_visitor() const {
+    Visitor visitor;
+    const auto rate = static_cast<double>(config_.customer_messages_per_minute);
+    visitor.messages = common::TokenBucket(rate, std::chrono::minutes(1), rate);
+    return visitor;
+}
+
+// The visitor's identity and the message ids it reported read (the most recent, twice as many as history items are
+// kept): a page replaying its history after a restart re-reports them, and must not publish READ twice.
+void WebChat::keep_visitor(const Visitor& visitor) {
+    if (state_ == nullptr) return;
+    const std::size_t kept = std::min(visitor.read_order.size(), 2 * config_.history_kept);
+    state_->put_visitor(visitor.hash, visitor.visitor_id, visitor.customer_id,
+                        std::vector<std::string>(visitor.read_order.end() - static_cast<std::ptrdiff_t>(kept),
+                                                 visitor.read_order.end()));
+}
+
+void WebChat::restore(std::vector<ChannelState::Visitor> kept) {
+    for (ChannelState::Visitor& k : kept) {
+        Visitor visitor = make_visitor();
+        visitor.hash = k.hash;
+        visitor.visitor_id = k.visitor_id;
+        visitor.customer_id = k.customer_id;
+        for (std::string& id : k.read) {
+            if (visitor.read.insert(id).second) visitor.read_order.push_back(std::move(id));
+        }
+        for (nlohmann::json& item : k.history) {
+            if (!item.contains("seq") || !item["seq"].is_number_unsigned()) continue;
+            visitor.next_seq = std::max(visitor.next_seq, item["seq"].get<std::uint64_t>() + 1);
+            visitor.history.push_back(std::move(item));
+        }
+        while (visitor.history.size() > config_.history_limit) visitor.history.pop_front();
+        hash_of_visitor_[visitor.visitor_id] = visitor.hash;
+        visitors_[visitor.hash] = std::move(visitor);
+    }
 }
 
 void WebChat::customer_message(Visitor& visitor, const web::ConnectionPtr& connection, const nlohmann::json& frame,
@@ -228,7 +265,12 @@ void WebChat::mark_read(Visitor& visitor, const web::ConnectionPtr& connection, 
                                                       visitor.customer_id);
     if (result.ok()) {
         visitor.read.insert(message_id);
-        if (visitor.read.size() > config_.history_limit * 2) visitor.read.clear();  // bounded; a repeat is harmless
+        visitor.read_order.push_back(message_id);
+        if (visitor.read_order.size() > config_.history_limit * 2) {  // bounded; a repeat READ is harmless
+            visitor.read.erase(visitor.read_order.front());
+            visitor.read_order.pop_front();
+        }
+        keep_visitor(visitor);
     }
 }
 
@@ -248,9 +290,16 @@ void WebChat::end(Visitor& visitor, const web::ConnectionPtr& connection) {
 }
 
 void WebChat::append(Visitor& visitor, nlohmann::json item) {
-    item["seq"] = visitor.next_seq++;
+    const std::uint64_t seq = visitor.next_seq++;
+    item["seq"] = seq;
     visitor.history.push_back(item);
     if (visitor.history.size() > config_.history_limit) visitor.history.pop_front();
+    if (state_ != nullptr) {
+        // Kept before the page sees it (with sync = "full", on disk): what a page was shown survives a crash. A ring
+        // of the last history_kept: the item that falls out of it is erased as this one is written.
+        state_->put_history(visitor.hash, item);
+        if (seq > config_.history_kept) state_->erase_history(visitor.hash, seq - config_.history_kept);
+    }
     if (visitor.connection) visitor.connection->send(item.dump());
 }
 

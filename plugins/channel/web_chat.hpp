@@ -4,6 +4,10 @@
 // bound to that visitor's conversation by the server, never by anything the page names, so a page cannot reach
 // another customer's conversation. Everything shown to a visitor is numbered (seq) and kept (bounded), so a page that
 // reconnects says the last seq it saw and receives what it missed. Protocol: plugins/channel/README.md.
+//
+// Visitors and the last `history_kept` items of each are written through to the runtime's plugin state
+// (channel_state.hpp) and read back by restore(), so a page that reconnects after a runtime restart is still the same
+// visitor with the same history. Only the token's hash is kept: in memory and in the state, visitors are found by it.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "channel_config.hpp"
+#include "channel_state.hpp"
 #include "customer_ingest.hpp"
 #include "plugin_common/event_loop.hpp"
 #include "plugin_common/frame_dispatch.hpp"
@@ -28,20 +33,28 @@ namespace cim::channel {
 
 class WebChat {
 public:
-    /// Called on the loop's thread when a message for a visitor cannot be shown (the visitor was forgotten, or is from
-    /// before a restart): `event_id` is the message's event, `reason` why.
+    /// Called on the loop's thread when a message for a visitor cannot be shown (the visitor was forgotten past
+    /// max_visitors): `event_id` is the message's event, `reason` why.
     using Undeliverable = std::function<void(const SessionRecord&, const std::string& event_id, const std::string& reason)>;
 
-    WebChat(const ChannelConfig& config, CustomerIngest& ingest, SessionDirectory& directory, web::EventLoop& loop)
+    /// `state` may be null (memory only, as in the fuzzers).
+    WebChat(const ChannelConfig& config, CustomerIngest& ingest, SessionDirectory& directory, web::EventLoop& loop,
+            ChannelState* state = nullptr)
         : config_(config),
           ingest_(ingest),
           directory_(directory),
           loop_(loop),
+          state_(state),
           new_visitors_(static_cast<double>(config.new_visitors_per_minute), std::chrono::minutes(1)),
           frames_(frame_table()) {}
 
     /// Who hears of messages that could not be shown; set before the server starts.
     void on_undeliverable(Undeliverable handler) { undeliverable_ = std::move(handler); }
+
+    /// Takes back the visitors the plugin state kept. In start(), before the server and the loop run.
+    void restore(std::vector<ChannelState::Visitor> visitors);
+    /// Visitors known (for the start-up log). Only before the loop runs, or on its thread.
+    std::size_t size() const { return visitors_.size(); }
 
     /// The WebSocket route to register with the server.
     web::WebSocketRoute route();
@@ -54,7 +67,7 @@ public:
 
 private:
     struct Visitor {
-        std::string token;
+        std::string hash;         // token_hash() of the secret token, which is kept nowhere
         std::string visitor_id;   // the channelCustomerIdentifier: public, unlike the token
         std::string customer_id;
         std::uint64_t next_seq = 1;
@@ -64,6 +77,7 @@ private:
         web::ConnectionPtr connection;
         common::TokenBucket messages{1, std::chrono::minutes(1), 1};  // set to the configured rate when made
         std::unordered_set<std::string> read;  // message ids already reported read
+        std::deque<std::string> read_order;     // the same, oldest first: what is kept, and what goes first
         std::uint64_t last_active = 0;          // for evicting the longest-gone visitor when there are too many
     };
 
@@ -80,16 +94,19 @@ private:
     void append(Visitor& visitor, nlohmann::json item);
     Visitor* visitor_of(const web::ConnectionPtr& connection);
     bool make_room_for_a_visitor();
+    Visitor make_visitor() const;
+    void keep_visitor(const Visitor& visitor);
 
     const ChannelConfig& config_;
     CustomerIngest& ingest_;
     SessionDirectory& directory_;
     web::EventLoop& loop_;
+    ChannelState* state_;
     Undeliverable undeliverable_;
     common::KeyedRateLimit new_visitors_;  // per client address
-    std::unordered_map<std::string, Visitor> visitors_;                  // by token
-    std::unordered_map<std::string, std::string> token_of_visitor_;      // visitor id → token
-    std::unordered_map<std::uint64_t, std::string> token_of_connection_;
+    std::unordered_map<std::string, Visitor> visitors_;                  // by token hash
+    std::unordered_map<std::string, std::string> hash_of_visitor_;       // visitor id → token hash
+    std::unordered_map<std::uint64_t, std::string> hash_of_connection_;
     std::uint64_t activity_ = 0;  // a logical clock for last_active
     common::FrameDispatch frames_;
 };

@@ -1,5 +1,6 @@
 #include "webhook_sender.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "webhook_signature.hpp"
@@ -16,10 +17,23 @@ bool worth_retrying(const web::HttpResult& result) {
 }  // namespace
 
 void WebhookSender::send(WebhookDelivery delivery) {
+    delivery.seq = next_seq_++;
+    if (state_ != nullptr) state_->put_delivery(delivery.conversation_id, delivery.seq, delivery.event_id, delivery.body);
     loop_.post([this, delivery = std::move(delivery)]() mutable {
         auto& queue = queues_[delivery.conversation_id];
         queue.push_back(std::move(delivery));
         if (queue.size() == 1) attempt(queue.front().conversation_id, 0);
+    });
+}
+
+void WebhookSender::restore(std::vector<WebhookDelivery> pending) {
+    for (const auto& delivery : pending) next_seq_ = std::max<std::uint64_t>(next_seq_, delivery.seq + 1);
+    loop_.post([this, pending = std::move(pending)]() mutable {
+        for (auto& delivery : pending) {
+            auto& queue = queues_[delivery.conversation_id];
+            queue.push_back(std::move(delivery));
+            if (queue.size() == 1) attempt(queue.front().conversation_id, 0);
+        }
     });
 }
 
@@ -60,6 +74,7 @@ void WebhookSender::attempt(const std::string& conversation_id, int attempt_numb
 
 void WebhookSender::finish(const std::string& conversation_id) {
     auto& queue = queues_.at(conversation_id);
+    if (state_ != nullptr) state_->erase_delivery(conversation_id, queue.front().seq);
     queue.pop_front();
     if (queue.empty()) {
         queues_.erase(conversation_id);

@@ -1,16 +1,27 @@
 // Delivers outbound messages to external connectors: POSTs each CIM message to the connector's webhook, one at a time
 // per conversation (so the customer reads them in order), retrying with exponential back-off. When the last retry
 // fails, `on_failure` runs so the plugin can publish a FAILED delivery notification.
+//
+// The queue is kept in the runtime's plugin state (channel_state.hpp, "webhook/<seq>" in the conversation's scope):
+// written when a delivery is queued — inside the on_event that queued it, so it commits with that hook — and erased
+// once it is delivered or given up. restore() takes the pending ones back in start(): a restart resumes them, at
+// least once (a POST that succeeded just before a crash is sent again, with the same body and message `id`, which is
+// what a receiver dedupes on).
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "plugin_common/event_loop.hpp"
 #include "plugin_common/http_client.hpp"
+
+#include "channel_state.hpp"
 
 namespace cim::channel {
 
@@ -20,6 +31,7 @@ struct WebhookDelivery {
     std::string url;
     std::string body;      ///< the JSON POSTed
     std::string secret;    ///< the connector's webhook_secret: each attempt is signed afresh (webhook_signature.hpp)
+    std::uint64_t seq = 0; ///< its key in the plugin state; set by send()
 };
 
 struct WebhookPolicy {
@@ -32,11 +44,15 @@ class WebhookSender {
 public:
     using FailureHandler = std::function<void(const WebhookDelivery&, const std::string& reason)>;
 
-    WebhookSender(web::EventLoop& loop, WebhookPolicy policy, FailureHandler on_failure)
-        : loop_(loop), client_(loop), policy_(policy), on_failure_(std::move(on_failure)) {}
+    /// `state` may be null (nothing kept).
+    WebhookSender(web::EventLoop& loop, WebhookPolicy policy, FailureHandler on_failure, ChannelState* state = nullptr)
+        : loop_(loop), client_(loop), policy_(policy), on_failure_(std::move(on_failure)), state_(state) {}
 
-    /// Queues `delivery` behind the conversation's earlier ones. Thread-safe.
+    /// Queues `delivery` behind the conversation's earlier ones, and keeps it until it is done. Thread-safe.
     void send(WebhookDelivery delivery);
+    /// Takes back deliveries kept before a restart (each with its `seq`, in seq order) and starts them. In start(),
+    /// before send() is first called.
+    void restore(std::vector<WebhookDelivery> pending);
 
 private:
     // On the loop's thread.
@@ -47,6 +63,8 @@ private:
     web::HttpClient client_;
     WebhookPolicy policy_;
     FailureHandler on_failure_;
+    ChannelState* state_;
+    std::atomic<std::uint64_t> next_seq_{1};
     std::unordered_map<std::string, std::deque<WebhookDelivery>> queues_;  // by conversation; loop thread only
 };
 

@@ -2,11 +2,10 @@
 // customer one question as a BUTTON message through the channel; records the answer as an ACTIVITY_REACTION on the
 // question and a CSAT activity (THIRD_PARTY_ACTIVITY, data.kind "CSAT") that `cimrt inspect csat` aggregates.
 #include <algorithm>
-#include <deque>
-#include <mutex>
+#include <optional>
 #include <set>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 
 #include <cim/sdk.hpp>
 
@@ -22,8 +21,6 @@ using common::string_at;
 using common::object_at;
 
 constexpr const char* app_id = "survey";
-// Closed conversations whose question is still unanswered are kept for a late answer, up to this many.
-constexpr std::size_t unanswered_limit = 10000;
 
 }  // namespace
 
@@ -44,21 +41,25 @@ public:
         return m;
     }
 
+    // Each conversation's survey is kept in the runtime's plugin state (key "survey" of the conversation's scope) and
+    // read from there on every event: on_event never runs concurrently for one conversation, so there is nothing to
+    // lock, and a restart or a reload loses no survey in progress — a wrap-up after it still triggers the question,
+    // an answer after it is still matched. The runtime drops the entry with the conversation.
     void on_event(const cim::Event& event) {
         const std::string_view name = event.name();
         const std::string conversation_id(event.conversation_id());
-        std::unique_lock lock(mutex_);
+        std::optional<Survey> kept = recall(conversation_id);
         if (name == "AGENT_SUBSCRIBED") {
-            Survey& s = surveys_[conversation_id];
+            Survey s = kept.value_or(Survey{});
             s.customer_id = std::string(event.customer_id());
             s.channel_session_id = std::string(event.channel_session_id());
             s.agents.insert(std::string(event.emitter_id()));
             s.present.insert(std::string(event.emitter_id()));
+            keep(conversation_id, s);
             return;
         }
-        const auto it = surveys_.find(conversation_id);
-        if (it == surveys_.end()) return;  // no agent took part: nothing to survey
-        Survey& s = it->second;
+        if (!kept) return;  // no agent took part: nothing to survey
+        Survey& s = *kept;
         if (name == "AGENT_UNSUBSCRIBED") {
             s.present.erase(std::string(event.emitter_id()));
             if (config_.trigger == Trigger::agent_left && s.present.empty()) ask(conversation_id, s);
@@ -72,19 +73,21 @@ public:
             if (config_.trigger == Trigger::closed) ask(conversation_id, s);
             s.closed = true;
             if (s.question_event_id.empty() || s.answered) {
-                surveys_.erase(it);  // closed and nothing pending: this conversation's survey is done
+                forget(conversation_id);  // closed and nothing pending: this conversation's survey is done
                 return;
             }
-            unanswered_.push_back(conversation_id);
-            if (unanswered_.size() > unanswered_limit) {
-                const std::string oldest = unanswered_.front();
-                unanswered_.pop_front();
-                if (auto gone = surveys_.find(oldest); gone != surveys_.end() && !gone->second.answered) surveys_.erase(gone);
-            }
+            // Closed with the question unanswered: kept for a late answer, until the runtime evicts the conversation.
         } else if (name == "CUSTOMER_MESSAGE") {
+            if (s.question_event_id.empty() || s.answered) return;  // nothing to take: nothing to write
             take_answer(conversation_id, s, event);
-            if (s.answered && s.closed) surveys_.erase(it);
+            if (s.answered && s.closed) {
+                forget(conversation_id);
+                return;
+            }
+        } else {
+            return;
         }
+        keep(conversation_id, s);
     }
 
 private:
@@ -99,6 +102,54 @@ private:
         bool answered = false;
         bool closed = false;             // the conversation is CLOSED; kept only for a late answer
     };
+    static constexpr std::string_view survey_key = "survey";
+
+    std::optional<Survey> recall(const std::string& conversation_id) const {
+        std::optional<nlohmann::json> j;
+        try {
+            j = host().get_json(conversation_id, survey_key);
+        } catch (const cim::Error& e) {
+            log().warn("the survey of " + conversation_id + " is unreadable and is dropped: " + e.what());
+        }
+        if (!j || !j->is_object()) return std::nullopt;
+        Survey s;
+        s.customer_id = j->value("customerId", "");
+        s.channel_session_id = j->value("channelSessionId", "");
+        s.agents = j->value("agents", std::set<std::string>{});
+        s.present = j->value("present", std::set<std::string>{});
+        s.expired = j->value("expired", false);
+        s.question_event_id = j->value("questionEventId", "");
+        s.question_message_id = j->value("questionMessageId", "");
+        s.answered = j->value("answered", false);
+        s.closed = j->value("closed", false);
+        return s;
+    }
+
+    // A write the store refuses (a full disk) is logged: the survey goes on now, it only would not survive a restart.
+    void keep(const std::string& conversation_id, const Survey& s) const {
+        try {
+            host().put_json(conversation_id, survey_key,
+                            {{"customerId", s.customer_id},
+                             {"channelSessionId", s.channel_session_id},
+                             {"agents", s.agents},
+                             {"present", s.present},
+                             {"expired", s.expired},
+                             {"questionEventId", s.question_event_id},
+                             {"questionMessageId", s.question_message_id},
+                             {"answered", s.answered},
+                             {"closed", s.closed}});
+        } catch (const cim::Error& e) {
+            log().warn("the survey of " + conversation_id + " was not kept: " + e.what());
+        }
+    }
+
+    void forget(const std::string& conversation_id) const {
+        try {
+            host().erase_state(conversation_id, survey_key);
+        } catch (const cim::Error& e) {
+            log().warn("the survey of " + conversation_id + " was not dropped: " + e.what());
+        }
+    }
 
     cim::OutgoingEvent from_survey(const char* name, const std::string& conversation_id, const Survey& s) const {
         return std::move(cim::OutgoingEvent(name)
@@ -173,9 +224,6 @@ private:
     }
 
     SurveyConfig config_;
-    std::mutex mutex_;  // on_event runs concurrently for different conversations
-    std::unordered_map<std::string, Survey> surveys_;
-    std::deque<std::string> unanswered_;  // closed conversations waiting for an answer, oldest first
 };
 
 }  // namespace cim::survey

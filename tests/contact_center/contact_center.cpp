@@ -218,10 +218,10 @@ ContactCenter::ContactCenter(ContactCenterSetup setup) {
                              (setup.agents.empty() ? default_agents() : setup.agents) + "\n[plugins.survey]\n" +
                              setup.survey_options;
     extra_handler_ = setup.extra_handler;
-    start(cim::core::ManualClock().now_ms());
+    start_runtime(cim::core::ManualClock().now_ms());
 }
 
-void ContactCenter::start(std::int64_t clock_ms) {
+void ContactCenter::start_runtime(std::int64_t clock_ms) {
     auto config = cim::core::parse_config(toml_, (dir / "runtime.toml").string(), dir);
     auto clock = std::make_unique<cim::core::ManualClock>(clock_ms);
     clock_ = clock.get();
@@ -238,7 +238,8 @@ void ContactCenter::restart() {
     const std::int64_t now = clock_->now_ms();
     runtime->stop();
     runtime.reset();
-    start(now);
+    clock_ = nullptr;
+    start_runtime(now);
 }
 
 ContactCenter::~ContactCenter() {

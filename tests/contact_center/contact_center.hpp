@@ -85,11 +85,13 @@ public:
     std::unique_ptr<cim::runtime::Runtime> runtime;
     std::shared_ptr<EventRecorder> recorder = std::make_shared<EventRecorder>();
 
+    /// Stops the runtime as SIGTERM would (drains, writes out the journal and the plugin state) and starts a new one on
+    /// the same folder, store and ports, with the clock where it was: what a restart of `cimrt run` does. Pages and
+    /// desks connected before are disconnected.
+    void restart();
+
     /// Moves the runtime's clock (timers fire) and waits for what that published to be delivered.
     void advance(std::chrono::milliseconds delta);
-    /// Stops the runtime and starts a new one on the same configuration, journal and ports, its clock where the old
-    /// one stopped: what an operator's restart is (every socket of the old one is closed).
-    void restart();
     /// Polls the tracked state of `conversation_id` until `holds` (or fails after 5 s), and returns it.
     nlohmann::json wait_state(const std::string& conversation_id,
                               const std::function<bool(const nlohmann::json&)>& holds, const std::string& what);
@@ -103,7 +105,7 @@ public:
     std::unique_ptr<WsClient> desk(const std::string& agent_id, const std::string& password = "secret");
 
 private:
-    void start(std::int64_t clock_ms);
+    void start_runtime(std::int64_t clock_ms);
 
     std::string toml_;
     std::shared_ptr<cim::runtime::Handler> extra_handler_;
