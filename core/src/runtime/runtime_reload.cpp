@@ -141,7 +141,16 @@ ReloadReport Runtime::Impl::reload(core::RuntimeConfig next) {
         next_libraries[section.name] = std::move(library);
     }
 
-    const core::ReloadPlan plan = core::plan_reload(config, library_identity, next);
+    core::ReloadPlan plan = core::plan_reload(config, library_identity, next);
+    for (core::PluginStep& step : plan.steps) {
+        // The check above decided which files are new; the plan follows it even if a file changed again since.
+        const auto chosen = next_libraries.find(step.name);
+        const auto running_library = libraries.find(step.name);
+        if (chosen != next_libraries.end() && running_library != libraries.end() &&
+            chosen->second != running_library->second) {
+            step.change = core::PluginChange::replaced;
+        }
+    }
     auto instance_named = [&](const std::string& name) -> core::PluginInstance* {
         for (const auto& instance : instances) {
             if (instance->name() == name) return instance.get();

@@ -55,7 +55,8 @@ public:
         }
         constexpr std::string_view cut = "...";
         std::size_t keep = capacity - cut.size();
-        // Never cut inside a UTF-8 sequence: back up over continuation bytes.
+        // Never cut inside a UTF-8 sequence: message[keep] is the first byte dropped, so back up while it continues
+        // the character before it (the lead byte then goes with its tail).
         while (keep > 0 && (static_cast<unsigned char>(message[keep]) & 0xC0) == 0x80) --keep;
         message.copy(text_, keep);
         cut.copy(text_ + keep, cut.size());
