@@ -14,6 +14,12 @@ function(cimrt_add_plugin target)
     CXX_VISIBILITY_PRESET hidden
     C_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    # Template and inline statics would otherwise be STB_GNU_UNIQUE symbols, and glibc never unloads a library that
+    # defines one: after dlclose it would stay mapped, and a hot reload of a changed .so at the same path would run
+    # the old code (docs/reload.md). Each plugin keeps its own copies instead, as hidden visibility intends.
+    target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-fno-gnu-unique>)
+  endif()
   if(ARG_OUTPUT_DIRECTORY)
     set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY "${ARG_OUTPUT_DIRECTORY}")
   elseif(DEFINED CIMRT_PLUGIN_OUTPUT_DIR)

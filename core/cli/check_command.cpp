@@ -14,6 +14,7 @@ void add_check_command(CLI::App& app, int& exit) {
     cmd->callback([config, &exit] {
         exit = run_guarded([&] {
             cim::runtime::RuntimeOptions options;
+            options.own_store = false;  // read-only: works while `cimrt run` owns the store
             // Only warnings and errors: what a plugin says while loading its config (a demo password hash, an unsafe
             // setting) is part of the check's verdict; its chatter is not.
             options.log_to_stderr = true;

@@ -36,5 +36,6 @@ void add_publish_command(CLI::App& app, int& exit);
 void add_inspect_command(CLI::App& app, int& exit);
 void add_journal_command(CLI::App& app, int& exit);
 void add_hash_password_command(CLI::App& app, int& exit);
+void add_reload_command(CLI::App& app, int& exit);
 
 }  // namespace cim::cli

@@ -18,6 +18,7 @@ void add_graph_command(CLI::App& app, int& exit) {
     cmd->callback([=, &exit] {
         exit = run_guarded([&] {
             cim::runtime::RuntimeOptions options;
+            options.own_store = false;  // read-only: works while `cimrt run` owns the store
             options.log_to_stderr = false;
             auto runtime = cim::runtime::Runtime::from_file(*config, options);
             runtime->check();  // an unwireable config is an error here too, not a misleading picture

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
 
     int exit = cim::cli::exit_ok;
     cim::cli::add_run_command(app, exit);
+    cim::cli::add_reload_command(app, exit);
     cim::cli::add_check_command(app, exit);
     cim::cli::add_plugins_command(app, exit);
     cim::cli::add_events_command(app, exit);

@@ -63,6 +63,7 @@ void add_plugins_command(CLI::App& app, int& exit) {
     cmd->callback([=, &exit] {
         exit = run_guarded([&] {
             cim::runtime::RuntimeOptions options;
+            options.own_store = false;  // read-only: works while `cimrt run` owns the store
             options.log_to_stderr = false;
             auto runtime = cim::runtime::Runtime::from_file(*config, options);
             const auto plugins = runtime->plugins();

@@ -1,15 +1,48 @@
 // `cimrt run [CONFIG]`: start the configured runtime and serve until SIGINT or SIGTERM, then drain and exit 0.
+// SIGHUP, or `cimrt reload` over the control socket, re-reads CONFIG (docs/reload.md).
 #include <csignal>
 #include <iostream>
 #include <pthread.h>
 
 #include "cim/runtime/runtime.hpp"
 #include "command.hpp"
+#include "control_socket.hpp"
 
 namespace cim::cli {
+namespace {
+
+const char* kind_name(cim::runtime::Error::Kind kind) {
+    switch (kind) {
+        case cim::runtime::Error::Kind::config: return "config";
+        case cim::runtime::Error::Kind::plugin: return "plugin";
+        case cim::runtime::Error::Kind::store: return "store";
+        case cim::runtime::Error::Kind::stuck: return "stuck";
+    }
+    return "unknown";
+}
+
+// The control socket's answer to "reload": the report, as `cimrt reload` prints it.
+nlohmann::json to_json(const cim::runtime::ReloadReport& report) {
+    nlohmann::json reply = {{"ok", report.ok},
+                            {"summary", report.summary()},
+                            {"started", report.started},
+                            {"stopped", report.stopped},
+                            {"restarted", report.restarted},
+                            {"unchanged", report.unchanged},
+                            {"warnings", report.warnings}};
+    if (!report.ok) {
+        reply["kind"] = kind_name(report.error_kind);
+        reply["error"] = report.error;
+        reply["rolledBack"] = report.rolled_back;
+    }
+    return reply;
+}
+
+}  // namespace
 
 void add_run_command(CLI::App& app, int& exit) {
-    auto* cmd = app.add_subcommand("run", "Start the runtime on CONFIG and serve until SIGINT/SIGTERM (then drain)");
+    auto* cmd = app.add_subcommand("run", "Start the runtime on CONFIG and serve until SIGINT/SIGTERM (then drain); "
+                                          "SIGHUP re-reads CONFIG");
     auto config = std::make_shared<std::string>(default_config().string());
     cmd->add_option("config", *config, "runtime.toml to run")->capture_default_str();
     auto log_level = std::make_shared<std::string>("info");
@@ -25,17 +58,39 @@ void add_run_command(CLI::App& app, int& exit) {
             sigemptyset(&signals);
             sigaddset(&signals, SIGINT);
             sigaddset(&signals, SIGTERM);
+            sigaddset(&signals, SIGHUP);
             pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
             cim::runtime::RuntimeOptions options;
             options.log_level = *log_level;
             auto runtime = cim::runtime::Runtime::from_file(*config, options);
+            // Bound before the plugins start: a second runtime on the same socket is refused before it serves.
+            std::unique_ptr<ControlServer> control;
+            try {
+                control = std::make_unique<ControlServer>(runtime->control_socket());
+            } catch (const ControlSocketError& e) {
+                throw cim::runtime::Error(cim::runtime::Error::Kind::config, e.what());
+            }
+            control->on("reload", [&runtime](const nlohmann::json& request) {
+                const auto report = request.contains("config") && request["config"].is_string()
+                                        ? runtime->reload(request["config"].get<std::string>())
+                                        : runtime->reload();
+                return to_json(report);
+            });
             runtime->start();
+            control->start();
             std::cerr << "cimrt: running " << *config << " with " << runtime->plugins().size()
-                      << " plugin(s); Ctrl-C to stop\n";
+                      << " plugin(s); Ctrl-C to stop, SIGHUP or `cimrt reload` to re-read it\n";
             int received = 0;
-            sigwait(&signals, &received);
+            for (;;) {
+                sigwait(&signals, &received);
+                if (received != SIGHUP) break;
+                const auto report = runtime->reload();  // logs its outcome, file:line:column included
+                std::cerr << "cimrt: SIGHUP, reload " << (report.ok ? "done: " : "failed: ") << report.summary()
+                          << '\n';
+            }
             std::cerr << "cimrt: " << (received == SIGINT ? "SIGINT" : "SIGTERM") << ", draining\n";
+            control.reset();  // no reload may race the stop
             runtime->stop();
             return exit_ok;
         });

@@ -54,6 +54,8 @@ Bus::Bus(const Catalogue& catalogue, Clock& clock, BusOptions options, std::shar
 
 Bus::~Bus() { stop(); }
 
+bool Bus::on_worker_thread() noexcept { return current_slot != nullptr; }
+
 void Bus::add_endpoint(Endpoint& endpoint) {
     if (state_ != State::created) throw std::logic_error("bus: endpoints can only be added before start()");
     endpoints_.push_back(&endpoint);
@@ -101,13 +103,18 @@ void Bus::run_worker(std::size_t index) {
 
 const std::vector<std::string>& Bus::start() {
     if (state_ != State::created) throw std::logic_error("bus: start() called twice");
-    wiring_ = build_wiring(catalogue_, endpoints_, runtime_publishes_);
+    wirings_.push_back(std::make_unique<const Wiring>(build_wiring(catalogue_, endpoints_, runtime_publishes_)));
+    wiring_.store(wirings_.back().get(), std::memory_order_release);
+    {
+        std::lock_guard lock(live_mutex_);
+        for (const Endpoint* endpoint : endpoints_) live_[endpoint] = next_serial_++;
+    }
     work_ = std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
         io_.get_executor());
     for (std::size_t i = 0; i < options_.threads; ++i) workers_.emplace_back([this, i] { run_worker(i); });
     watch_.start();
     state_ = State::running;
-    return wiring_.warnings;
+    return wirings_.back()->warnings;
 }
 
 PublishResult Bus::publish(const Endpoint* publisher, Event event) {
@@ -136,8 +143,9 @@ PublishResult Bus::publish(const Endpoint* publisher, Event event) {
         return refuse(PublishStatus::invalid, e.what());
     }
     if (publisher != nullptr) {
-        const auto it = wiring_.may_publish.find(publisher);
-        if (it == wiring_.may_publish.end() || !it->second[event.kind]) {
+        const Wiring& wiring = *wiring_.load(std::memory_order_acquire);
+        const auto it = wiring.may_publish.find(publisher);
+        if (it == wiring.may_publish.end() || !it->second[event.kind]) {
             return refuse(PublishStatus::not_declared, "plugin '" + publisher->name() + "' published " + event.name +
                                                            ", which its manifest does not declare under publishes");
         }
@@ -192,7 +200,9 @@ std::size_t Bus::shard_index(std::string_view routing_key) const noexcept {
 
 void Bus::process(Envelope& envelope) {
     const Event& event = envelope.event;
-    for (Endpoint* consumer : wiring_.consumers[event.kind]) {
+    // Loaded once: replace_endpoints() swaps it only while no worker is in here.
+    const Wiring& wiring = *wiring_.load(std::memory_order_acquire);
+    for (Endpoint* consumer : wiring.consumers[event.kind]) {
         if (consumer == envelope.publisher) continue;  // a plugin never hears its own event back
         DeliveryOutcome outcome;
         const DeliveryWatch::Scope watched(watch_, current_slot, *consumer, &event, 0);
@@ -227,7 +237,15 @@ bool Bus::schedule_timer_filed(Endpoint& owner, std::uint64_t delay_ms, std::uin
                                std::uint64_t file_token) {
     const State state = state_.load();
     if (state != State::running && state != State::stopping) return false;
-    return timers_.schedule(delay_ms, file_owner, file_token, [this, &owner, token] {
+    std::uint64_t serial = 0;
+    {
+        std::lock_guard lock(live_mutex_);
+        const auto it = live_.find(&owner);
+        if (it == live_.end()) return false;  // dropped by a reload, about to be destroyed
+        serial = it->second;
+    }
+    return timers_.schedule(delay_ms, file_owner, file_token, [this, &owner, token, serial] {
+        if (!timer_owner_live(&owner, serial)) return;
         DeliveryOutcome outcome;
         const DeliveryWatch::Scope watched(watch_, current_slot, owner, nullptr, token);
         try {

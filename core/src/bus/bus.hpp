@@ -4,7 +4,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <mutex>
+#include <unordered_map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>  // before any Boost.Asio header: Boost 1.74's awaitable.hpp needs it under C++20
@@ -39,6 +43,11 @@ struct StopReport {
     std::vector<std::string> holding;   ///< when not: what holds it (deliveries still running, by plugin)
 };
 
+/// replace_endpoints() could not park the workers in time: a delivery still runs (the message names it).
+struct BusBusyError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
 /// Bus-wide counters (per-endpoint ones live on each Endpoint). Relaxed atomics: a snapshot, not a transaction.
 struct BusMetrics {
     std::uint64_t accepted = 0;          ///< events accepted by publish
@@ -50,6 +59,19 @@ struct BusMetrics {
     std::uint64_t duplicates = 0;        ///< publishes of an event id already applied (accepted, ignored)
     std::uint64_t failed = 0;            ///< publishes refused because the store cannot write, or not durable
     std::uint64_t slow_deliveries = 0;   ///< deliveries that ran past the slow_delivery limit
+};
+
+/// Every worker of a bus parked outside any delivery, while it lives (Bus::pause_workers). Destroying it resumes them.
+class WorkerPause {
+public:
+    struct Gate;
+    explicit WorkerPause(std::shared_ptr<Gate> gate) : gate_(std::move(gate)) {}
+    ~WorkerPause();
+    WorkerPause(const WorkerPause&) = delete;
+    WorkerPause& operator=(const WorkerPause&) = delete;
+
+private:
+    std::shared_ptr<Gate> gate_;
 };
 
 class Bus {
@@ -73,8 +95,18 @@ public:
     void set_runtime_publishes(std::vector<std::string> events) { runtime_publishes_ = std::move(events); }
     /// Wires the endpoints (throws WiringError) and starts the worker threads. Returns the wiring's warnings.
     const std::vector<std::string>& start();
-    /// The wiring built by start().
-    const Wiring& wiring() const noexcept { return wiring_; }
+    /// The wiring in force: built by start(), replaced by replace_endpoints().
+    const Wiring& wiring() const noexcept { return *wiring_.load(std::memory_order_acquire); }
+    /// Parks every worker thread between two deliveries until the returned pause is destroyed (hot reload,
+    /// bus_rewire.cpp). Meanwhile publishes are admitted and queue on their shards as usual; deliveries and timers
+    /// wait. Throws BusBusyError naming what still runs when the workers are not all parked within `limit`. Only
+    /// while running, and never from a delivery or a timer (that worker could not park: BusBusyError).
+    [[nodiscard]] std::unique_ptr<WorkerPause> pause_workers(std::chrono::milliseconds limit);
+    /// Replaces the wired endpoints under `pause`: wires `endpoints` (throws WiringError: nothing changed),
+    /// installs the wiring with one pointer store, and drops the pending and already-due timers of every endpoint
+    /// no longer wired. Once it returns, no worker enters a dropped endpoint again, so it may be destroyed; an
+    /// event queued before is delivered by the new wiring. Returns its warnings. Not concurrent with itself.
+    std::vector<std::string> rewire(const WorkerPause& pause, std::vector<Endpoint*> endpoints);
 
     /// Validates, stamps, admits and queues `event` on behalf of `publisher` (nullptr = an external source, which may
     /// publish any catalogue event). Thread-safe.
@@ -119,6 +151,10 @@ public:
     TimerService& timers() noexcept { return timers_; }
 
 private:
+    /// Whether the calling thread is one of this process's bus workers (inside a delivery or a timer).
+    static bool on_worker_thread() noexcept;
+    /// Whether `owner` is wired as the same endpoint (serial) a timer was scheduled for. On a worker thread.
+    bool timer_owner_live(const Endpoint* owner, std::uint64_t serial) const;
     /// A worker thread's loop: io_context::run, except that a worker out of work polls briefly before it sleeps.
     void run_worker(std::size_t index);
     void process(Envelope& envelope);
@@ -131,7 +167,15 @@ private:
     std::shared_ptr<spdlog::logger> logger_;
 
     std::vector<Endpoint*> endpoints_;
-    Wiring wiring_;
+    // The wiring in force; read without a lock on every publish and delivery. Every wiring ever installed is kept
+    // until the bus goes (a few KB per reload): a publisher on its own thread may still read the one it loaded.
+    std::atomic<const Wiring*> wiring_{nullptr};
+    std::vector<std::unique_ptr<const Wiring>> wirings_;
+    // The endpoints timers may fire into, each with the serial it was wired under: a timer callback already handed
+    // to the pool when its owner was dropped finds it gone (or replaced at the same address) and does nothing.
+    mutable std::mutex live_mutex_;
+    std::unordered_map<const Endpoint*, std::uint64_t> live_;
+    std::uint64_t next_serial_ = 1;
     AdmissionStage* stage_ = nullptr;
     std::vector<std::string> runtime_publishes_;
 

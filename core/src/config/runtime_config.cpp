@@ -41,6 +41,7 @@ public:
         config.base_dir = base_dir_;
         config.runtime.plugin_dir = base_dir_ / "build" / "plugins";
         config.store.path = base_dir_ / "var" / "cimrt.db";
+        config.runtime.control_socket = base_dir_ / "var" / "cimrt.sock";
 
         for_each_in_file_order(root, [&](const toml::key& key, const toml::node& node) {
             const std::string name(key.str());
@@ -148,8 +149,9 @@ private:
             else if (name == "shard_capacity") runtime.shard_capacity = positive_integer(node, path);
             else if (name == "slow_delivery") runtime.slow_delivery = duration_value(node, path);
             else if (name == "stop_timeout") runtime.stop_timeout = duration_value(node, path);
+            else if (name == "control_socket") runtime.control_socket = path_value(node, path);
             else unknown_key(key, "runtime.", {"threads", "plugin_dir", "shards", "shard_capacity", "slow_delivery",
-                                               "stop_timeout"});
+                                               "stop_timeout", "control_socket"});
         });
     }
 

@@ -48,6 +48,8 @@ struct RuntimeSection {
     std::chrono::milliseconds slow_delivery = std::chrono::seconds(5);
     /// How long stop() waits for deliveries and the store before it names what holds it and gives up.
     std::chrono::milliseconds stop_timeout = std::chrono::seconds(10);
+    /// `cimrt run`'s control socket (cimrt reload talks to it); absolute; default "<config dir>/var/cimrt.sock".
+    std::filesystem::path control_socket;
 };
 
 struct StoreSection {

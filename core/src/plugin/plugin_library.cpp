@@ -12,7 +12,8 @@ constexpr std::size_t versioned_prefix = offsetof(cim_plugin_t, abi_patch) + siz
 
 }  // namespace
 
-std::shared_ptr<const PluginLibrary> PluginLibrary::load(const std::filesystem::path& path) {
+std::shared_ptr<const PluginLibrary> PluginLibrary::load(const std::filesystem::path& path,
+                                                         const std::filesystem::path& open_as) {
     const std::string where = "plugin " + path.string() + ": ";
     if (!std::filesystem::exists(path)) throw PluginLoadError(where + "no such file");
 
@@ -21,7 +22,7 @@ std::shared_ptr<const PluginLibrary> PluginLibrary::load(const std::filesystem::
     std::error_code ec;  // Boost.DLL speaks std:: types under BOOST_DLL_USE_STD_FS
     // RTLD_LOCAL keeps each plugin's symbols to itself: two plugins bundling different versions of one library, or a
     // libc++ plugin next to libstdc++ ones, must not interpose on each other.
-    lib->library_.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
+    lib->library_.load(open_as.empty() ? path : open_as, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
     if (ec) throw PluginLoadError(where + "cannot be opened: " + ec.message());
     if (!lib->library_.has(CIM_PLUGIN_ENTRY_SYMBOL)) {
         throw PluginLoadError(where + "exports no '" CIM_PLUGIN_ENTRY_SYMBOL "' symbol (is it a cimrt plugin?)");

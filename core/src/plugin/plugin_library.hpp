@@ -24,8 +24,12 @@ struct PluginLoadError : std::runtime_error {
 class PluginLibrary {
 public:
     /// Opens `path` (RTLD_NOW, local), resolves `cim_plugin_entry`, checks the ABI version and the table's required
-    /// hooks, and reads the manifest. Throws PluginLoadError naming `path`.
-    static std::shared_ptr<const PluginLibrary> load(const std::filesystem::path& path);
+    /// hooks, and reads the manifest. Throws PluginLoadError naming `path`. With `open_as` (another name for the
+    /// same file, e.g. a symlink), that name is what the dynamic loader opens: the loader returns the copy already
+    /// loaded for a name it knows, so a hot reload opens a replaced .so under a fresh name to get its new code while
+    /// the old copy still runs (docs/reload.md).
+    static std::shared_ptr<const PluginLibrary> load(const std::filesystem::path& path,
+                                                     const std::filesystem::path& open_as = {});
 
     const std::filesystem::path& path() const noexcept { return path_; }
     const Manifest& manifest() const noexcept { return manifest_; }

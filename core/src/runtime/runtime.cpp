@@ -39,10 +39,11 @@ std::string joined(const std::vector<std::string>& parts) {
 
 Runtime::Impl::Impl(core::RuntimeConfig config_in, RuntimeOptions options, std::unique_ptr<core::Clock> clock_in,
                     Assembly assembly)
-    : config(std::move(config_in)), clock(std::move(clock_in)), logger(make_logger(options)) {
+    : config(std::move(config_in)), clock(std::move(clock_in)), logger(make_logger(options)), own_store(options.own_store) {
     bus = std::make_unique<core::Bus>(catalogue, *clock, bus_options(config.runtime), logger);
     try {
-        store = core::open_store(config.store, bus->shard_count(), core::StoreAccess::owner, logger);
+        store = core::open_store(config.store, bus->shard_count(),
+                                 own_store ? core::StoreAccess::owner : core::StoreAccess::read_only, logger);
     } catch (const core::StoreError& e) {
         throw Error(Error::Kind::store, config.file.string() + ": " + e.what());
     }
@@ -77,6 +78,7 @@ Runtime::Impl::~Impl() {
 
 void Runtime::Impl::load_plugin(core::PluginSection& section) {
     std::shared_ptr<const core::PluginLibrary> library;
+    const core::FileIdentity identity = core::FileIdentity::of(section.path);  // before: what a reload compares with
     try {
         library = core::PluginLibrary::load(section.path);
     } catch (const core::PluginLoadError& e) {
@@ -105,6 +107,8 @@ void Runtime::Impl::load_plugin(core::PluginSection& section) {
     } catch (const core::PluginError& e) {
         throw Error(Error::Kind::plugin, e.what());
     }
+    libraries[section.name] = library;
+    library_identity[section.name] = identity;
     logger->info("loaded plugin '{}' {} (ABI {}) from {}", manifest.name, manifest.version,
                  library->abi_version().to_string(), section.path.string());
 }
@@ -176,6 +180,9 @@ std::vector<std::string> Runtime::check() const {
 std::vector<std::string> Runtime::start() {
     Impl& impl = *impl_;
     if (impl.running) throw Error(Error::Kind::plugin, "the runtime is already started");
+    if (!impl.own_store) {
+        throw Error(Error::Kind::store, "this runtime opened its store read-only (RuntimeOptions::own_store); it cannot start");
+    }
     for (core::Endpoint* endpoint : impl.endpoints()) impl.bus->add_endpoint(*endpoint);
     std::vector<std::string> warnings;
     try {
@@ -233,6 +240,7 @@ void Runtime::drain() { impl_->bus->drain(); }
 
 void Runtime::stop() {
     Impl& impl = *impl_;
+    const std::lock_guard reloading(impl.reload_mutex);
     if (!impl.running) return;
     impl.running = false;
     // Plugins first stop taking outside input; the bus then drains what was accepted, replies included (abi.h).
@@ -265,6 +273,7 @@ void Runtime::stop() {
 }
 
 std::vector<PluginInfo> Runtime::plugins() const {
+    const std::lock_guard reloading(impl_->reload_mutex);
     std::vector<PluginInfo> out;
     for (const auto& instance : impl_->instances) {
         const core::Manifest& m = instance->manifest();

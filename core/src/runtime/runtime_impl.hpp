@@ -3,7 +3,10 @@
 // endpoints go before the catalogue and the clock they were built on.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <mutex>
+#include <string>
 #include <vector>
 
 #include <spdlog/logger.h>
@@ -16,6 +19,7 @@
 #include "plugin/plugin_instance.hpp"
 #include "plugin/plugin_library.hpp"
 #include "runtime/handler_endpoint.hpp"
+#include "runtime/reload_plan.hpp"
 #include "runtime/runtime_host.hpp"
 #include "runtime/session_stage.hpp"
 #include "state/plugin_state.hpp"
@@ -56,6 +60,15 @@ public:
     std::vector<core::PluginInstance*> started;  ///< in start order, for stopping in reverse
     bool running = false;
     bool stuck = false;  ///< a stop gave up: threads may still run inside plugins, so nothing may be destroyed
+    bool own_store = true;
+    // Hot reload (runtime_reload.cpp): each running plugin's library and the identity its file had when loaded.
+    // Holding the library here keeps it loaded while a reload may still need its old code to roll back.
+    std::map<std::string, std::shared_ptr<const core::PluginLibrary>> libraries;
+    std::map<std::string, core::FileIdentity> library_identity;
+    mutable std::mutex reload_mutex;  ///< serialises reload() with itself, stop() and plugins()
+
+    /// Applies `next` to the running runtime (Runtime::reload). Under reload_mutex.
+    ReloadReport reload(core::RuntimeConfig next);
 
 private:
     void load_plugin(core::PluginSection& section);

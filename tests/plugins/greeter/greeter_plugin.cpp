@@ -5,6 +5,10 @@
 #ifndef FIXTURE_NAME
 #define FIXTURE_NAME "greeter"
 #endif
+// The hot-reload test builds it twice under one name with two builds, to swap one for the other at the same path.
+#ifndef FIXTURE_BUILD
+#define FIXTURE_BUILD "1.2.3"
+#endif
 
 class Greeter : public cim::Plugin {
 public:
@@ -14,7 +18,7 @@ public:
     static cim::Manifest manifest() {
         cim::Manifest m;
         m.name = FIXTURE_NAME;
-        m.version = "1.2.3";
+        m.version = FIXTURE_BUILD;
         m.description = "greets every customer message";
         m.publishes = {"BOT_MESSAGE"};
         m.consumes = {"CUSTOMER_MESSAGE"};
@@ -35,6 +39,7 @@ public:
                          .emitter(cim::EmitterType::bot, FIXTURE_NAME)
                          .data({{"body", {{"type", "PLAIN"}, {"markdownText", greeting_ + ", you said: " + text}}},
                                 {"stdlib", stdlib_name()},
+                                {"build", FIXTURE_BUILD},
                                 {"conversationState", conversation.is_null() ? "" : conversation.value("state", "")},
                                 {"activitiesSeen", conversation.is_null() ? 0 : conversation["activities"].size()}});
         if (auto result = publish(reply); !result.ok()) throw cim::Error(result.error);

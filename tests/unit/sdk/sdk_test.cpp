@@ -917,3 +917,21 @@ TEST_CASE("parse_duration reads runtime.toml durations and refuses everything el
         CHECK_FALSE(cim::parse_duration(bad).has_value());
     }
 }
+
+TEST_CASE("the error slot keeps a long message cut at its capacity, never inside a UTF-8 character", "[sdk]") {
+    // A fixed buffer, not a std::string: a thread_local with a destructor would keep the plugin loaded after dlclose.
+    static_assert(std::is_trivially_destructible_v<cim::detail::ErrorSlot>);
+    cim::detail::ErrorSlot slot;
+    CHECK(slot.c_str() == nullptr);
+    slot.set("short");
+    CHECK(std::string(slot.c_str()) == "short");
+    std::string long_text(cim::detail::ErrorSlot::capacity - 4, 'x');
+    long_text += "\xC3\xA9\xC3\xA9\xC3\xA9";  // "ééé" straddling the cut
+    slot.set(long_text);
+    const std::string kept = slot.c_str();
+    CHECK(kept.size() <= cim::detail::ErrorSlot::capacity);
+    CHECK(kept.substr(kept.size() - 3) == "...");
+    CHECK((static_cast<unsigned char>(kept[kept.size() - 4]) & 0xC0) != 0xC0);  // no lead byte left without its tail
+    slot.clear();
+    CHECK(slot.c_str() == nullptr);
+}

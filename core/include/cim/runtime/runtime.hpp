@@ -65,6 +65,26 @@ struct Metrics {
 struct RuntimeOptions {
     bool log_to_stderr = true;               ///< log through spdlog to stderr
     std::string log_level = "info";          ///< trace, debug, info, warn, error, off
+    /// false: open the store read-only instead of as its owner, so the runtime can be built (plugins loaded and
+    /// created, wiring checked, plugins() listed) while another process runs on the same store — what `cimrt check`,
+    /// `plugins` and `graph` do. Such a runtime refuses start().
+    bool own_store = true;
+};
+
+/// What Runtime::reload did. When `ok` is false nothing changed: the plugins that ran before run on, with the
+/// configuration they had (those already stopped for the reload were started again, `rolled_back`).
+struct ReloadReport {
+    bool ok = true;
+    Error::Kind error_kind = Error::Kind::config;  ///< when not ok: config (the file), plugin (load, create, start)
+    std::string error;                       ///< when not ok: why, naming file:line:column and key, or the plugin
+    bool rolled_back = false;                ///< a plugin failed after the changed ones were stopped; they run again
+    std::vector<std::string> started;        ///< plugins newly enabled
+    std::vector<std::string> stopped;        ///< plugins disabled or removed from the file
+    std::vector<std::string> restarted;      ///< plugins whose table or .so changed: stopped, created anew, started
+    std::vector<std::string> unchanged;      ///< plugins left running untouched
+    std::vector<std::string> warnings;       ///< the new wiring's
+    /// One line for a log or a terminal: "started survey; restarted bot; 2 unchanged" or the error.
+    std::string summary() const;
 };
 
 class Runtime {
@@ -100,6 +120,18 @@ public:
     /// or kind store when accepted events could not be written (the store's reason).
     void stop();
 
+    /// Re-reads `config_file` and applies it to the running runtime (docs/reload.md): the file is checked first;
+    /// only plugins whose table or .so changed are stopped and started again (their conversations' state stays in
+    /// the runtime), an added plugin starts, a disabled one stops, all others keep running untouched. A plugin that
+    /// fails to load, create or start rolls the whole reload back. A change outside [plugins] that needs a restart
+    /// (threads, shards, the store, sessions) refuses the reload, naming the key. Never throws; the report says
+    /// what happened. Thread-safe (reloads and stop() are serialised); only while started.
+    ReloadReport reload(const std::filesystem::path& config_file);
+    /// reload() of the file the runtime was built from (from_file).
+    ReloadReport reload();
+    /// Where `cimrt run` serves its control socket for this configuration ([runtime] control_socket).
+    std::filesystem::path control_socket() const;
+
     /// The enabled plugins, then the handlers, in load order.
     std::vector<PluginInfo> plugins() const;
     /// The tracked state of a conversation right now — {id, state, customerId, channelSessions[{id, state,
@@ -126,5 +158,10 @@ public:
 private:
     std::unique_ptr<Impl> impl_;
 };
+
+/// The control socket `cimrt run` serves for `config_file` ([runtime] control_socket), read without loading any
+/// plugin or opening the store. When the file does not parse, the default beside it (<config dir>/var/cimrt.sock):
+/// a reload of a broken file must still reach the runtime, to be refused there.
+std::filesystem::path control_socket_for(const std::filesystem::path& config_file);
 
 }  // namespace cim::runtime

@@ -13,6 +13,7 @@
 #include <new>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -32,33 +33,43 @@ namespace cim::detail {
 /**
  * The message of the last failed hook on this thread, returned by `last_error`. Thread-local because the host reads
  * it right after the failure on the same thread, while other workers fail or succeed concurrently.
+ *
+ * Trivially destructible on purpose: a thread_local with a destructor registers it with the C runtime
+ * (__cxa_thread_atexit), and glibc then keeps the library mapped until every thread that touched it has exited —
+ * dlclose would silently not unload it, and a hot reload of a changed .so at the same path would run the old code.
+ * So the text lives in a fixed buffer, cut (with a marker) when longer.
  */
 class ErrorSlot {
 public:
-    void clear() noexcept {
-        text_.clear();
-        fixed_ = nullptr;
-    }
-    /// Stores `message`; if even that cannot allocate, a fixed text says so instead of losing the failure.
+    /// The longest message kept, in bytes; a longer one ends in "...".
+    static constexpr std::size_t capacity = 2047;
+
+    void clear() noexcept { text_[0] = '\0'; }
+    /// Stores `message`, cut to `capacity` bytes.
     void set(std::string_view message) noexcept {
-        try {
-            text_.assign(message.empty() ? std::string_view("exception with an empty message") : message);
-            fixed_ = nullptr;
-        } catch (...) {
-            text_.clear();
-            fixed_ = "out of memory while recording an error";
+        if (message.empty()) message = "exception with an empty message";
+        if (message.size() <= capacity) {
+            message.copy(text_, message.size());
+            text_[message.size()] = '\0';
+            return;
         }
+        constexpr std::string_view cut = "...";
+        std::size_t keep = capacity - cut.size();
+        // Never cut inside a UTF-8 sequence: message[keep] is the first byte dropped, so back up while it continues
+        // the character before it (the lead byte then goes with its tail).
+        while (keep > 0 && (static_cast<unsigned char>(message[keep]) & 0xC0) == 0x80) --keep;
+        message.copy(text_, keep);
+        cut.copy(text_ + keep, cut.size());
+        text_[keep + cut.size()] = '\0';
     }
     /// NULL when no failure is recorded.
-    [[nodiscard]] const char* c_str() const noexcept {
-        if (fixed_ != nullptr) return fixed_;
-        return text_.empty() ? nullptr : text_.c_str();
-    }
+    [[nodiscard]] const char* c_str() const noexcept { return text_[0] == '\0' ? nullptr : text_; }
 
 private:
-    std::string text_;
-    const char* fixed_ = nullptr;
+    char text_[capacity + 1] = {};
 };
+static_assert(std::is_trivially_destructible_v<ErrorSlot>,
+              "a thread_local with a destructor keeps the plugin loaded after dlclose (see ErrorSlot)");
 
 inline ErrorSlot& last_error_slot() noexcept {
     thread_local ErrorSlot slot;
