@@ -314,4 +314,10 @@ bool has_active_participant(const nlohmann::json& state, const std::string& part
     return false;
 }
 
+nlohmann::json connector_message(const std::string& id, const std::string& customer, const std::string& text) {
+    return {{"id", id},
+            {"header", {{"channelData", {{"channelCustomerIdentifier", customer}, {"serviceIdentifier", "acme"}}}}},
+            {"body", {{"type", "PLAIN"}, {"markdownText", text}}}};
+}
+
 }  // namespace cim::test

@@ -19,13 +19,11 @@ using nlohmann::json;
 
 namespace {
 
-const std::string token = "acme-token-0123456789";
-const std::string webhook_secret = "acme-webhook-secret-0123456789";
+const std::string& token = cim::test::connector_token;
+const std::string& webhook_secret = cim::test::connector_webhook_secret;
 
 json cim_message(const std::string& id, const std::string& customer, const std::string& text) {
-    return {{"id", id},
-            {"header", {{"channelData", {{"channelCustomerIdentifier", customer}, {"serviceIdentifier", "acme"}}}}},
-            {"body", {{"type", "PLAIN"}, {"markdownText", text}}}};
+    return cim::test::connector_message(id, customer, text);
 }
 
 std::function<bool(const json&)> webhook_text(const std::string& text) {

@@ -17,15 +17,13 @@ using nlohmann::json;
 
 namespace {
 
-const std::string token = "acme-token-0123456789";
-const std::string webhook_secret = "acme-webhook-secret-0123456789";
+const std::string& token = cim::test::connector_token;
+const std::string& webhook_secret = cim::test::connector_webhook_secret;
 const std::string greeting = "Hi! I am Cimmy, the cimrt bot. Ask me about our opening hours, or type 'agent' to talk to a person.";
 const std::string hello_answer = "Hello! How can I help you today?";
 
 json cim_message(const std::string& id, const std::string& customer, const std::string& text) {
-    return {{"id", id},
-            {"header", {{"channelData", {{"channelCustomerIdentifier", customer}, {"serviceIdentifier", "acme"}}}}},
-            {"body", {{"type", "PLAIN"}, {"markdownText", text}}}};
+    return cim::test::connector_message(id, customer, text);
 }
 
 std::string connector_options(std::uint16_t webhook_port, const std::string& extra = {}) {
