@@ -1,8 +1,6 @@
 // Plugin state kept by the runtime (ABI 1.2): a real plugin (plain C, through the real loader) keeps its counts and a
 // persistent timer in the runtime's state; the runtime is stopped and started again on the same SQLite file with a
 // manual clock, and the plugin goes on where it was. The state table's own rules are tested on a real store too.
-#include <unistd.h>
-
 #include <chrono>
 #include <fstream>
 #include <mutex>
@@ -18,24 +16,13 @@
 #include "state/plugin_state.hpp"
 #include "store/memory_store.hpp"
 #include "store/sqlite_store.hpp"
+#include "../faults/temp_dir.hpp"
 
 namespace {
 
-const std::filesystem::path fixtures = CIMRT_TEST_PLUGIN_DIR;
+using cim::test::TempDir;
 
-struct TempDir {
-    std::filesystem::path path = std::filesystem::temp_directory_path() /
-                                 ("cimrt-state-" + std::to_string(::getpid()) + "-" + std::to_string(next()));
-    TempDir() { std::filesystem::create_directories(path); }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-    static int next() {
-        static int n = 0;
-        return n++;
-    }
-};
+const std::filesystem::path fixtures = CIMRT_TEST_PLUGIN_DIR;
 
 // Records the BOT_MESSAGE payloads the plugin under test publishes, by conversation.
 class Answers : public cim::runtime::Handler {

@@ -46,7 +46,8 @@ struct PublishResult {
 inline constexpr std::string_view plugin_scope{};
 
 /**
- * The host's services to one plugin instance: publishing, timers, the clock and the log. A thin wrapper over the
+ * The host's services to one plugin instance: publishing, timers, the clock, the log, the queries of what the
+ * runtime tracks and (ABI 1.2) the plugin's own state kept by the runtime. A thin wrapper over the
  * `cim_host_t` table handed to `create`, valid until the instance is destroyed; copies share the table.
  *
  * It reads a callback only when the table's `struct_size` covers it, so it works with an older host; calling a
