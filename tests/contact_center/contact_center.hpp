@@ -16,6 +16,7 @@
 
 #include "bus/clock.hpp"
 #include "cim/runtime/runtime.hpp"
+#include "connector_fixtures.hpp"
 #include "web_clients.hpp"
 
 namespace cim::test {
@@ -117,11 +118,5 @@ std::vector<nlohmann::json> events_named(const nlohmann::json& conversation, con
 
 /// Whether the tracked state lists `participant` as an active participant.
 bool has_active_participant(const nlohmann::json& state, const std::string& participant);
-
-/// The connector credentials the connector tests configure: the API token and the webhook signing secret.
-inline const std::string connector_token = "acme-token-0123456789";
-inline const std::string connector_webhook_secret = "acme-webhook-secret-0123456789";
-/// A connector's CIM message (the connector API's body) from `customer` with `text`.
-nlohmann::json connector_message(const std::string& id, const std::string& customer, const std::string& text);
 
 }  // namespace cim::test

@@ -9,12 +9,10 @@
 #include <string>
 
 #include "../cli/run_process.hpp"
+#include "../contact_center/connector_fixtures.hpp"
 #include "../contact_center/web_clients.hpp"
 
 namespace cim::test {
-
-/// The connector's bearer token in every config written here.
-inline const std::string connector_token = "acme-token-0123456789";
 
 class ConnectorChild {
 public:
