@@ -201,6 +201,29 @@ std::string default_agents() {
 
 }  // namespace
 
+std::string contact_center_toml(const ContactCenterSetup& setup, std::uint16_t channel_port, std::uint16_t agent_port) {
+    return std::string("[runtime]\nthreads = 2\nplugin_dir = \"") + CIMRT_PLUGIN_DIR + "\"\n" + setup.runtime_options +
+           "\n[store]\nkind = \"sqlite\"\npath = \"journal.db\"\n" + setup.store_options +
+           "\n[sessions]\ncustomer_inactivity_timeout = \"10m\"\n" + "[plugins.channel]\nlisten = \"127.0.0.1:" +
+           std::to_string(channel_port) + "\"\n" + setup.channel_options + "\n[plugins.bot]\n" + setup.bot_options +
+           "[plugins.agent]\nlisten = \"127.0.0.1:" + std::to_string(agent_port) + "\"\n" + setup.agent_options +
+           (setup.agents.empty() ? default_agents() : setup.agents) + "\n[plugins.survey]\n" + setup.survey_options;
+}
+
+std::unique_ptr<WsClient> web_chat_page(std::uint16_t channel_port, const std::string& token, std::uint64_t last_seq) {
+    auto client = std::make_unique<WsClient>(channel_port, "/ws");
+    client->send({{"type", "hello"}, {"token", token}, {"lastSeq", last_seq}});
+    client->expect("welcome", frame_of("welcome"));
+    return client;
+}
+
+std::unique_ptr<WsClient> agent_desk(std::uint16_t agent_port, const std::string& agent_id, const std::string& password) {
+    auto client = std::make_unique<WsClient>(agent_port, "/agent/ws");
+    client->send({{"type", "login"}, {"agentId", agent_id}, {"password", password}});
+    client->expect("welcome of " + agent_id, frame_of("welcome"));
+    return client;
+}
+
 ContactCenter::ContactCenter(ContactCenterSetup setup) {
     static std::atomic<int> counter{0};
     dir = std::filesystem::temp_directory_path() /
@@ -209,14 +232,7 @@ ContactCenter::ContactCenter(ContactCenterSetup setup) {
     std::filesystem::create_directories(dir);
     channel_port = free_port();
     agent_port = free_port();
-    toml_ = std::string("[runtime]\nthreads = 2\nplugin_dir = \"") + CIMRT_PLUGIN_DIR + "\"\n" + setup.runtime_options +
-                             "\n[store]\nkind = \"sqlite\"\npath = \"journal.db\"\n" +
-                             "[sessions]\ncustomer_inactivity_timeout = \"10m\"\n" +
-                             "[plugins.channel]\nlisten = \"127.0.0.1:" + std::to_string(channel_port) + "\"\n" +
-                             setup.channel_options + "\n[plugins.bot]\n" + setup.bot_options + "[plugins.agent]\nlisten = \"127.0.0.1:" +
-                             std::to_string(agent_port) + "\"\n" + setup.agent_options +
-                             (setup.agents.empty() ? default_agents() : setup.agents) + "\n[plugins.survey]\n" +
-                             setup.survey_options;
+    toml_ = contact_center_toml(setup, channel_port, agent_port);
     extra_handler_ = setup.extra_handler;
     start_runtime(cim::core::ManualClock().now_ms());
 }
@@ -282,17 +298,11 @@ nlohmann::json ContactCenter::wait_conversation(const std::string& conversation_
 }
 
 std::unique_ptr<WsClient> ContactCenter::customer(const std::string& token, std::uint64_t last_seq) {
-    auto client = std::make_unique<WsClient>(channel_port, "/ws");
-    client->send({{"type", "hello"}, {"token", token}, {"lastSeq", last_seq}});
-    client->expect("welcome", frame_of("welcome"));
-    return client;
+    return web_chat_page(channel_port, token, last_seq);
 }
 
 std::unique_ptr<WsClient> ContactCenter::desk(const std::string& agent_id, const std::string& password) {
-    auto client = std::make_unique<WsClient>(agent_port, "/agent/ws");
-    client->send({{"type", "login"}, {"agentId", agent_id}, {"password", password}});
-    client->expect("welcome of " + agent_id, frame_of("welcome"));
-    return client;
+    return agent_desk(agent_port, agent_id, password);
 }
 
 std::vector<nlohmann::json> events_named(const nlohmann::json& conversation, const std::string& name) {

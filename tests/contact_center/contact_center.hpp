@@ -72,8 +72,20 @@ struct ContactCenterSetup {
     std::string survey_options;
     std::string bot_options;
     std::string runtime_options;  ///< extra keys of [runtime], e.g. shards and shard_capacity
+    std::string store_options;    ///< extra keys of [store], e.g. sync = "full"
     std::shared_ptr<cim::runtime::Handler> extra_handler;  ///< joins the bus before start
 };
+
+/// The runtime.toml of a contact center in a folder of its own (the journal is journal.db beside it) on these ports.
+std::string contact_center_toml(const ContactCenterSetup& setup, std::uint16_t channel_port, std::uint16_t agent_port);
+
+/// A customer's page: connected to the web chat's /ws, hello sent (with `token` and `last_seq` when reconnecting),
+/// welcome received.
+std::unique_ptr<WsClient> web_chat_page(std::uint16_t channel_port, const std::string& token = "",
+                                        std::uint64_t last_seq = 0);
+/// An agent's desk on /agent/ws, logged in (welcome received).
+std::unique_ptr<WsClient> agent_desk(std::uint16_t agent_port, const std::string& agent_id,
+                                     const std::string& password = "secret");
 
 class ContactCenter {
 public:

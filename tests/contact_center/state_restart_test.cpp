@@ -1,6 +1,7 @@
 // Restarts of the contact center on the same SQLite store (issue 12): what a customer, a connector and the plugins
 // were in the middle of goes on afterwards, because the channel, the bot and the survey keep it in the runtime's
-// plugin state. The crash variant (SIGKILL of `cimrt run`) is tests/faults/restart_kill_test.cpp.
+// plugin state. The crash variant (SIGKILL of `cimrt run`) is tests/faults/restart_kill_test.cpp; all of it at once,
+// with the agent and the queue, under SIGTERM and SIGKILL, is tests/faults/restart_live_test.cpp.
 #include "contact_center.hpp"
 
 #include <catch2/catch.hpp>
