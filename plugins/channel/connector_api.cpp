@@ -119,14 +119,20 @@ HttpResponse ConnectorApi::post_message(const ConnectorConfig& connector, const 
     // The connector's message id names the event too: a connector retrying after a timeout is a duplicate, not a
     // second message.
     std::string event_id = connector.service + ":" + message["id"].get<std::string>();
-    const auto outcome = ingest_.customer_message(connector.service, channel_customer_id, customer_id,
-                                                  std::move(message), std::move(event_id));
-    if (!outcome.result.ok()) return refused(outcome.result);
-    return HttpResponse::json(202, nlohmann::json{{"eventId", outcome.event_id},
-                                                  {"conversationId", outcome.record.conversation_id},
-                                                  {"channelSessionId", outcome.record.session_id},
-                                                  {"customerId", outcome.record.customer_id}}
-                                       .dump());
+    // Answered once the message is as durable as store.sync promises, without holding the loop meanwhile: requests
+    // arriving on other connections share the store's next commit (abi.h, publish_async).
+    auto [response, reply] = HttpResponse::later();
+    ingest_.customer_message_async(connector.service, channel_customer_id, customer_id, std::move(message),
+                                   std::move(event_id), [reply = reply](IngestOutcome outcome) {
+                                       if (!outcome.result.ok()) return reply->send(refused(outcome.result));
+                                       reply->send(HttpResponse::json(
+                                           202, nlohmann::json{{"eventId", outcome.event_id},
+                                                               {"conversationId", outcome.record.conversation_id},
+                                                               {"channelSessionId", outcome.record.session_id},
+                                                               {"customerId", outcome.record.customer_id}}
+                                                    .dump()));
+                                   });
+    return response;
 }
 
 HttpResponse ConnectorApi::end_session(const ConnectorConfig& connector, const std::string& session_id) {

@@ -5,6 +5,7 @@
 // that order and never twice.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include <cim/host.hpp>
@@ -29,6 +30,13 @@ public:
     /// CHANNEL_SESSION_STARTED when the customer has no open session. `event_id` may be empty (a fresh one is made).
     IngestOutcome customer_message(const std::string& service, const std::string& channel_customer_id,
                                    const std::string& customer_id, nlohmann::json message, std::string event_id);
+    /// customer_message without waiting for durability (publish_async): `done` gets the outcome once the message is
+    /// as durable as store.sync promises — on this thread when that is known at once, otherwise on the runtime's
+    /// store thread (keep it short: hand the answer over, as the connector API does with a deferred HTTP reply).
+    /// Concurrent messages so share one commit.
+    void customer_message_async(const std::string& service, const std::string& channel_customer_id,
+                                const std::string& customer_id, nlohmann::json message, std::string event_id,
+                                std::function<void(IngestOutcome)> done);
 
     /// Publishes MESSAGE_DELIVERY_NOTIFICATION with `status` (DELIVERED, READ, FAILED) for event `refers_to`.
     cim::PublishResult delivery_notification(const SessionRecord& record, const std::string& refers_to,
@@ -40,6 +48,17 @@ public:
                                    const std::string& emitter_id);
 
 private:
+    /// A customer message ready to publish: its session found or started in the directory, its header filled in.
+    struct PreparedMessage {
+        SessionRecord record;
+        bool starts_session = false;  ///< the session is new: CHANNEL_SESSION_STARTED goes first
+        std::string message_id;       ///< the CIM message's own id (empty when it has none)
+        std::string event_id;
+        cim::OutgoingEvent event{"CUSTOMER_MESSAGE"};
+    };
+    PreparedMessage prepare(const std::string& service, const std::string& channel_customer_id,
+                            const std::string& customer_id, nlohmann::json message, std::string event_id);
+    static cim::OutgoingEvent start_session_event(const SessionRecord& record);
     cim::PublishResult start_session(const SessionRecord& record);
 
     const cim::Host& host_;

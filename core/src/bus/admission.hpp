@@ -48,6 +48,9 @@ public:
     /// Blocks until `ticket` of `shard` is as durable as the store promises; returns at once when the store does not
     /// acknowledge after durability.
     virtual void wait_durable(std::size_t shard, std::uint64_t ticket) = 0;
+    /// wait_durable without the wait: `done` is called once with an empty error when `ticket` is durable, with the
+    /// store's failure otherwise (Store::when_durable says on which thread).
+    virtual void when_durable(std::size_t shard, std::uint64_t ticket, std::function<void(const std::string&)> done) = 0;
 };
 
 }  // namespace cim::core

@@ -117,73 +117,104 @@ const std::vector<std::string>& Bus::start() {
     return wirings_.back()->warnings;
 }
 
-PublishResult Bus::publish(const Endpoint* publisher, Event event) {
-    // The publish itself counts as in flight until it returns, so stop() cannot miss an event that slips in while it
-    // flips the state; every queued event adds its own count (Shard's on_queued) before this one is released.
-    in_flight_.fetch_add(1);
-    struct Release {
-        Bus& bus;
-        ~Release() { bus.finish_one(); }
-    } release{*this};
-    auto refuse = [&](PublishStatus status, std::string error) {
-        if (publisher != nullptr) const_cast<Endpoint*>(publisher)->counters().publish_rejected.fetch_add(1, std::memory_order_relaxed);
-        (status == PublishStatus::busy ? busy_ : status == PublishStatus::failed ? failed_ : invalid_)
-            .fetch_add(1, std::memory_order_relaxed);
-        return PublishResult{status, std::move(error), {}};
-    };
+PublishResult Bus::refuse(const Endpoint* publisher, PublishStatus status, std::string error) {
+    if (publisher != nullptr) const_cast<Endpoint*>(publisher)->counters().publish_rejected.fetch_add(1, std::memory_order_relaxed);
+    (status == PublishStatus::busy ? busy_ : status == PublishStatus::failed ? failed_ : invalid_)
+        .fetch_add(1, std::memory_order_relaxed);
+    return PublishResult{status, std::move(error), {}};
+}
 
-    const State state = state_.load();
-    if (state != State::running && state != State::stopping) {
-        return refuse(PublishStatus::stopped,
-                      state == State::created ? "the runtime is not started" : "the runtime is stopped");
-    }
-    try {
-        validate_event(event, catalogue_);
-    } catch (const EventError& e) {
-        return refuse(PublishStatus::invalid, e.what());
-    }
-    if (publisher != nullptr) {
-        const Wiring& wiring = *wiring_.load(std::memory_order_acquire);
-        const auto it = wiring.may_publish.find(publisher);
-        if (it == wiring.may_publish.end() || !it->second[event.kind]) {
-            return refuse(PublishStatus::not_declared, "plugin '" + publisher->name() + "' published " + event.name +
-                                                           ", which its manifest does not declare under publishes");
-        }
-    }
-    if (event.id.empty()) event.id = make_event_id();
-    if (event.timestamp_ms == 0) event.timestamp_ms = clock_.now_ms();
-
-    PublishResult result{PublishStatus::accepted, {}, event.id};
-    const std::size_t shard = shard_index(event.routing_key());
-    AdmissionResult admitted;
-    const bool queued = shards_[shard]->try_admit([&](Admission& admission) {
-        if (stage_ != nullptr) {
-            admitted = stage_->admit(shard, std::move(event), publisher, admission);
-        } else {
-            admission.deliver(std::move(event), publisher);
-        }
-    });
-    if (!queued) {  // a full shard ran nothing, so `event` was not moved from
-        return refuse(PublishStatus::busy, "busy: the shard of '" + std::string(event.routing_key()) + "' holds " +
-                                               std::to_string(shards_[shard]->capacity()) +
-                                               " undelivered events; retry later");
-    }
-    if (admitted.verdict == AdmissionVerdict::busy) return refuse(PublishStatus::busy, std::move(admitted.error));
-    if (admitted.verdict == AdmissionVerdict::failed) return refuse(PublishStatus::failed, std::move(admitted.error));
-    if (admitted.verdict == AdmissionVerdict::duplicate) duplicates_.fetch_add(1, std::memory_order_relaxed);
-    if (admitted.ticket != 0) {
-        try {
-            stage_->wait_durable(shard, admitted.ticket);  // sync = "full": acknowledged means on disk
-        } catch (const std::exception& e) {
-            return refuse(PublishStatus::failed, e.what());
-        }
-    }
+PublishResult Bus::acknowledge(const Endpoint* publisher, PublishResult result) {
     accepted_.fetch_add(1, std::memory_order_relaxed);
     if (publisher != nullptr) const_cast<Endpoint*>(publisher)->counters().published.fetch_add(1, std::memory_order_relaxed);
     return result;
 }
 
-PublishResult Bus::publish_abi(const Endpoint* publisher, Event event) {
+Bus::Admitted Bus::admit(const Endpoint* publisher, Event event) {
+    // The publish itself counts as in flight until admission is done, so stop() cannot miss an event that slips in
+    // while it flips the state; every queued event adds its own count (Shard's on_queued) before this one is released.
+    in_flight_.fetch_add(1);
+    struct Release {
+        Bus& bus;
+        ~Release() { bus.finish_one(); }
+    } release{*this};
+    Admitted out;
+    auto refused = [&](PublishStatus status, std::string error) {
+        out.refused = refuse(publisher, status, std::move(error));
+        return std::move(out);
+    };
+
+    const State state = state_.load();
+    if (state != State::running && state != State::stopping) {
+        return refused(PublishStatus::stopped,
+                       state == State::created ? "the runtime is not started" : "the runtime is stopped");
+    }
+    try {
+        validate_event(event, catalogue_);
+    } catch (const EventError& e) {
+        return refused(PublishStatus::invalid, e.what());
+    }
+    if (publisher != nullptr) {
+        const Wiring& wiring = *wiring_.load(std::memory_order_acquire);
+        const auto it = wiring.may_publish.find(publisher);
+        if (it == wiring.may_publish.end() || !it->second[event.kind]) {
+            return refused(PublishStatus::not_declared, "plugin '" + publisher->name() + "' published " + event.name +
+                                                            ", which its manifest does not declare under publishes");
+        }
+    }
+    if (event.id.empty()) event.id = make_event_id();
+    if (event.timestamp_ms == 0) event.timestamp_ms = clock_.now_ms();
+
+    out.result = PublishResult{PublishStatus::accepted, {}, event.id};
+    out.shard = shard_index(event.routing_key());
+    AdmissionResult admitted;
+    const bool queued = shards_[out.shard]->try_admit([&](Admission& admission) {
+        if (stage_ != nullptr) {
+            admitted = stage_->admit(out.shard, std::move(event), publisher, admission);
+        } else {
+            admission.deliver(std::move(event), publisher);
+        }
+    });
+    if (!queued) {  // a full shard ran nothing, so `event` was not moved from
+        return refused(PublishStatus::busy, "busy: the shard of '" + std::string(event.routing_key()) + "' holds " +
+                                                std::to_string(shards_[out.shard]->capacity()) +
+                                                " undelivered events; retry later");
+    }
+    if (admitted.verdict == AdmissionVerdict::busy) return refused(PublishStatus::busy, std::move(admitted.error));
+    if (admitted.verdict == AdmissionVerdict::failed) return refused(PublishStatus::failed, std::move(admitted.error));
+    if (admitted.verdict == AdmissionVerdict::duplicate) duplicates_.fetch_add(1, std::memory_order_relaxed);
+    out.ticket = admitted.ticket;
+    return out;
+}
+
+PublishResult Bus::publish(const Endpoint* publisher, Event event) {
+    Admitted admitted = admit(publisher, std::move(event));
+    if (admitted.refused) return std::move(*admitted.refused);
+    if (admitted.ticket != 0) {
+        try {
+            stage_->wait_durable(admitted.shard, admitted.ticket);  // sync = "full": acknowledged means on disk
+        } catch (const std::exception& e) {
+            return refuse(publisher, PublishStatus::failed, e.what());
+        }
+    }
+    return acknowledge(publisher, std::move(admitted.result));
+}
+
+void Bus::publish_async(const Endpoint* publisher, Event event, PublishCompletion done) {
+    Admitted admitted = admit(publisher, std::move(event));
+    if (admitted.refused) return done(std::move(*admitted.refused));
+    if (admitted.ticket == 0) return done(acknowledge(publisher, std::move(admitted.result)));
+    // The publisher is an endpoint of this bus, which outlives the store's writer (Runtime::Impl's member order)
+    // and every plugin waits for its completions before it is destroyed (PluginInstance).
+    stage_->when_durable(admitted.shard, admitted.ticket,
+                         [this, publisher, result = std::move(admitted.result), done = std::move(done)](
+                             const std::string& error) mutable {
+                             if (!error.empty()) return done(refuse(publisher, PublishStatus::failed, error));
+                             done(acknowledge(publisher, std::move(result)));
+                         });
+}
+
+std::optional<PublishResult> Bus::check_abi(const Endpoint* publisher, const Event& event) {
     try {
         check_event_text(event);
     } catch (const EventError& e) {
@@ -191,7 +222,17 @@ PublishResult Bus::publish_abi(const Endpoint* publisher, Event event) {
         invalid_.fetch_add(1, std::memory_order_relaxed);
         return PublishResult{PublishStatus::invalid, e.what(), {}};
     }
+    return std::nullopt;
+}
+
+PublishResult Bus::publish_abi(const Endpoint* publisher, Event event) {
+    if (auto refused = check_abi(publisher, event)) return std::move(*refused);
     return publish(publisher, std::move(event));
+}
+
+void Bus::publish_abi_async(const Endpoint* publisher, Event event, PublishCompletion done) {
+    if (auto refused = check_abi(publisher, event)) return done(std::move(*refused));
+    publish_async(publisher, std::move(event), std::move(done));
 }
 
 std::size_t Bus::shard_index(std::string_view routing_key) const noexcept {

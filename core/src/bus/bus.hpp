@@ -5,12 +5,13 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
-#include <mutex>
-#include <unordered_map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <utility>  // before any Boost.Asio header: Boost 1.74's awaitable.hpp needs it under C++20
 #include <vector>
 
@@ -115,6 +116,15 @@ public:
     /// first as the wire reader checks JSON (UTF-8 in every string, `data` one well-formed JSON value), since no
     /// parser has seen it. Thread-safe.
     PublishResult publish_abi(const Endpoint* publisher, Event event);
+    /// Called once with the outcome of publish_async.
+    using PublishCompletion = std::function<void(PublishResult)>;
+    /// publish() without the durability wait: `done` is called exactly once with what publish() would have returned
+    /// — on this thread before returning when the outcome is known at once (a refusal, a store that does not
+    /// acknowledge after durability, an event already durable), otherwise on the store's writer thread once the commit
+    /// holding the event is done (or has failed). `done` must be short: the next commit waits for it. Thread-safe.
+    void publish_async(const Endpoint* publisher, Event event, PublishCompletion done);
+    /// publish_async() for an event built from the C ABI, checked as publish_abi() checks it.
+    void publish_abi_async(const Endpoint* publisher, Event event, PublishCompletion done);
     /// The store made shard `shard`'s journal durable up to `ticket`: deliveries waiting for it go. Thread-safe.
     void mark_durable(std::size_t shard, std::uint64_t ticket) { shards_[shard % shards_.size()]->mark_durable(ticket); }
     /// Calls `owner.fire_timer(token)` after `delay_ms` of the bus's clock. False when stopping.
@@ -159,6 +169,21 @@ private:
     void run_worker(std::size_t index);
     void process(Envelope& envelope);
     void finish_one() noexcept;
+    /// What publishing does up to the durability wait: validated, stamped, admitted. `ticket` is what to wait for
+    /// before acknowledging (0: nothing); `refused` holds the answer when it is already known to be a refusal.
+    struct Admitted {
+        std::optional<PublishResult> refused;
+        PublishResult result;
+        std::size_t shard = 0;
+        std::uint64_t ticket = 0;
+    };
+    Admitted admit(const Endpoint* publisher, Event event);
+    /// Counts and returns a refusal of `publisher`'s event.
+    PublishResult refuse(const Endpoint* publisher, PublishStatus status, std::string error);
+    /// Counts and returns the acceptance `result` once it is as durable as promised.
+    PublishResult acknowledge(const Endpoint* publisher, PublishResult result);
+    /// The text checks of publish_abi; the refusal when they fail.
+    std::optional<PublishResult> check_abi(const Endpoint* publisher, const Event& event);
     void count_failure(Endpoint& endpoint, const std::string& what, const std::string& error);
 
     const Catalogue& catalogue_;

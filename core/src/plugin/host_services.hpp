@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -22,6 +23,11 @@ public:
     /// Validates, stamps and enqueues `event` on behalf of `publisher` (nullptr = an external source, which may
     /// publish any catalogue event). Thread-safe.
     virtual PublishResult publish(const Endpoint* publisher, Event event) = 0;
+    /// publish() whose outcome goes to `done`, once, when the event is as durable as promised (Bus::publish_async:
+    /// possibly before this returns, otherwise on the store's writer thread). Thread-safe.
+    virtual void publish_async(const Endpoint* publisher, Event event, std::function<void(PublishResult)> done) {
+        done(publish(publisher, std::move(event)));
+    }
     /// Calls `owner.fire_timer(token)` after `delay_ms` of the runtime's clock. False when the runtime is stopping.
     virtual bool schedule_timer(Endpoint& owner, std::uint64_t delay_ms, std::uint64_t token) = 0;
     /// Cancels every pending timer of `owner` with `token`.

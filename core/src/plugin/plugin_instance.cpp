@@ -38,6 +38,7 @@ PluginInstance::PluginInstance(std::shared_ptr<const PluginLibrary> library, Hos
     host_table_.state_scopes = &host_state_scopes;
     host_table_.schedule_timer_at = &host_schedule_timer_at;
     host_table_.get_conversation_state = &host_get_conversation_state;
+    host_table_.publish_async = &host_publish_async;
 
     const cim_plugin_t& t = library_->table();
     const cim_rc_t rc = t.create(&host_table_, {config_json.data(), config_json.size()}, &instance_);
@@ -54,7 +55,13 @@ PluginInstance::PluginInstance(std::shared_ptr<const PluginLibrary> library, Hos
 }
 
 PluginInstance::~PluginInstance() {
+    wait_for_completions();
     if (instance_ != nullptr) library_->table().destroy(instance_);
+}
+
+void PluginInstance::wait_for_completions() {
+    std::unique_lock lock(completions_mutex_);
+    completions_done_.wait(lock, [&] { return outstanding_completions_ == 0; });
 }
 
 void PluginInstance::start() {
@@ -125,6 +132,41 @@ cim_rc_t PluginInstance::host_publish(cim_host_ctx_t* ctx, const cim_event_t* ev
     } catch (...) {
         return fail(CIM_ERROR, "publish: unknown error");
     }
+}
+
+cim_rc_t PluginInstance::host_publish_async(cim_host_ctx_t* ctx, const cim_event_t* event, cim_publish_done_fn done,
+                                            void* user) {
+    if (event == nullptr) return fail(CIM_INVALID, "publish_async: event is NULL");
+    if (done == nullptr) return fail(CIM_INVALID, "publish_async: done is NULL");
+    PluginInstance& plugin = self(ctx);
+    {
+        std::lock_guard lock(plugin.completions_mutex_);
+        ++plugin.outstanding_completions_;
+    }
+    // Exactly once, whatever happens below; the count drops only after the plugin's `done` returned.
+    auto complete = [&plugin, done, user](cim_rc_t rc, std::string_view id, std::string_view error) noexcept {
+        {
+            // Writes the plugin makes in `done` form one unit, not waited for: on the store's writer thread (the
+            // usual case) a wait would be for the commit only this thread can make; they go with the next one.
+            std::optional<PluginState::HookUnit> unit;
+            if (PluginState* state = plugin.host_.plugin_state(); state != nullptr) unit.emplace(*state, false);
+            done(user, rc, {id.data(), id.size()}, {error.data(), error.size()});
+        }
+        std::lock_guard lock(plugin.completions_mutex_);
+        if (--plugin.outstanding_completions_ == 0) plugin.completions_done_.notify_all();
+    };
+    try {
+        plugin.host_.publish_async(&plugin, from_abi(*event), [complete](PublishResult result) {
+            complete(to_rc(result.status), result.accepted() ? std::string_view(result.event_id) : std::string_view(),
+                     result.error);
+        });
+    } catch (const std::exception& e) {
+        complete(CIM_ERROR, {}, std::string("publish_async: ") + e.what());
+    } catch (...) {
+        complete(CIM_ERROR, {}, "publish_async: unknown error");
+    }
+    last_host_error.clear();
+    return CIM_OK;
 }
 
 cim_rc_t PluginInstance::host_schedule_timer(cim_host_ctx_t* ctx, std::uint64_t delay_ms, std::uint64_t token) {

@@ -1,7 +1,9 @@
 // One created plugin: the bridge between the bus's Endpoint interface and the plugin's C hooks.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
@@ -64,6 +66,10 @@ private:
                                            std::uint64_t token);
     static cim_rc_t host_get_conversation_state(cim_host_ctx_t* ctx, cim_str_t id, cim_receive_json_fn receive,
                                                 void* user);
+    static cim_rc_t host_publish_async(cim_host_ctx_t* ctx, const cim_event_t* event, cim_publish_done_fn done,
+                                       void* user);
+    /// Waits until every publish_async completion of this instance has been called (abi.h: never after destroy).
+    void wait_for_completions();
 
     // The state table, or throws StateError when this host keeps none.
     PluginState& state() const;
@@ -74,6 +80,10 @@ private:
     cim_host_t host_table_{};
     cim_instance_t* instance_ = nullptr;
     bool started_ = false;
+    // publish_async completions not yet called; destroy waits for none.
+    std::mutex completions_mutex_;
+    std::condition_variable completions_done_;
+    std::size_t outstanding_completions_ = 0;
 };
 
 }  // namespace cim::core

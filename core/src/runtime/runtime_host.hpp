@@ -24,6 +24,9 @@ public:
     PublishResult publish(const Endpoint* publisher, Event event) override {
         return bus_.publish_abi(publisher, std::move(event));  // plugins and handlers publish through the C ABI
     }
+    void publish_async(const Endpoint* publisher, Event event, std::function<void(PublishResult)> done) override {
+        bus_.publish_abi_async(publisher, std::move(event), std::move(done));
+    }
     bool schedule_timer(Endpoint& owner, std::uint64_t delay_ms, std::uint64_t token) override {
         return bus_.schedule_timer(owner, delay_ms, token);
     }

@@ -47,6 +47,9 @@ public:
 
     AdmissionResult admit(std::size_t shard, Event event, const Endpoint* publisher, Admission& admission) override;
     void wait_durable(std::size_t shard, std::uint64_t ticket) override { store_.wait_durable(shard, ticket); }
+    void when_durable(std::size_t shard, std::uint64_t ticket, std::function<void(const std::string&)> done) override {
+        store_.when_durable(shard, ticket, std::move(done));
+    }
 
     /// Every partition snapshots its tracker once `events` (all partitions together) were journaled since the
     /// last round, if the store keeps snapshots; 0: never. Before start.

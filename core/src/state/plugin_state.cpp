@@ -216,9 +216,9 @@ void PluginState::write(StateWrite w) {
     commit(index, {std::move(w)});
 }
 
-void PluginState::commit(std::size_t partition, const std::vector<StateWrite>& writes) {
+void PluginState::commit(std::size_t partition, const std::vector<StateWrite>& writes, bool wait) {
     const std::uint64_t ticket = store_.append_state(partition, writes);
-    if (store_.acknowledge_after_durable()) {
+    if (wait && store_.acknowledge_after_durable()) {
         try {
             store_.wait_durable(partition, ticket);
         } catch (const StoreError& e) {
@@ -228,13 +228,15 @@ void PluginState::commit(std::size_t partition, const std::vector<StateWrite>& w
     }
 }
 
-PluginState::HookUnit::HookUnit(PluginState& state) : state_(state), outer_(current_unit) { current_unit = this; }
+PluginState::HookUnit::HookUnit(PluginState& state, bool wait) : state_(state), outer_(current_unit), wait_(wait) {
+    current_unit = this;
+}
 
 PluginState::HookUnit::~HookUnit() {
     current_unit = outer_;
     for (const auto& [partition, writes] : writes_) {
         try {
-            state_.commit(partition, writes);
+            state_.commit(partition, writes, wait_);
         } catch (const std::exception& e) {
             if (state_.logger_) {
                 state_.logger_->error("plugin state: {} write(s) of a hook wait for the store: {}", writes.size(),

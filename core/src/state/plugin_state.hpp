@@ -76,10 +76,12 @@ public:
     std::size_t size() const;
 
     /// Groups the state writes made on the calling thread while it lives into one unit per partition, handed to the
-    /// store when it ends; with sync = "full" it waits for their commit. Wraps every on_event and on_timer call.
+    /// store when it ends; with sync = "full" it waits for their commit unless `wait` is false. Wraps every on_event
+    /// and on_timer call (waiting), and every publish_async completion (not waiting: it runs on the store's writer
+    /// thread, which makes that commit itself).
     class HookUnit {
     public:
-        explicit HookUnit(PluginState& state);
+        explicit HookUnit(PluginState& state, bool wait = true);
         /// Commits; a store failure is logged (the writes are kept by the store and written when it recovers).
         ~HookUnit();
         HookUnit(const HookUnit&) = delete;
@@ -89,6 +91,7 @@ public:
         friend class PluginState;
         PluginState& state_;
         HookUnit* outer_;
+        bool wait_;
         std::vector<std::pair<std::size_t, std::vector<StateWrite>>> writes_;  // by partition, in first-write order
     };
 
@@ -101,7 +104,8 @@ private:
 
     void check_writable() const;
     void write(StateWrite write);
-    void commit(std::size_t partition, const std::vector<StateWrite>& writes);
+    /// Hands `writes` to the store as one unit; with sync = "full" and `wait`, returns once they are on disk.
+    void commit(std::size_t partition, const std::vector<StateWrite>& writes, bool wait = true);
     Partition& partition_of(std::string_view scope) const;
 
     Store& store_;

@@ -20,6 +20,7 @@ public:
     std::uint64_t append(std::size_t partition, const std::vector<Event>& unit) override;
     std::uint64_t last_ticket(std::size_t) override { return 0; }
     void wait_durable(std::size_t, std::uint64_t) override {}
+    void when_durable(std::size_t, std::uint64_t, DurableCompletion done) override { done({}); }
     bool acknowledge_after_durable() const override { return false; }
     bool accepting() const override { return true; }
     StoreHealth health() const override { return {}; }

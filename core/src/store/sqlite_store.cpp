@@ -14,6 +14,9 @@
 namespace cim::core {
 namespace {
 
+// Set on the writer's thread, where when_durable completions run: a blocking wait there would wait for itself.
+thread_local bool on_writer_thread = false;
+
 constexpr const char* schema_sql = R"sql(
 CREATE TABLE IF NOT EXISTS journal (
     seq                INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -173,6 +176,10 @@ SqliteStore::~SqliteStore() {
         wake_.notify_all();
     }
     if (writer_.joinable()) writer_.join();
+    // What the writer gave up on at stop is not on disk: its publishers hear so rather than never.
+    for (const auto& p : partitions_) {
+        complete(*p, 0, "store " + path_.string() + " closed before the event was written (it may be lost)");
+    }
     sqlite3_close(db_);
     if (lock_fd_ >= 0) ::close(lock_fd_);
 }
@@ -214,6 +221,11 @@ void SqliteStore::wait_durable(std::size_t partition, std::uint64_t ticket) {
     Partition& p = *partitions_[partition % partitions_.size()];
     std::unique_lock lock(p.mutex);
     if (p.durable >= ticket) return;
+    if (on_writer_thread) {
+        // A when_durable completion publishing with the blocking call would wait for the commit only it can make.
+        throw StoreError("store " + path_.string() + ": a blocking publish from a publish_async completion would wait "
+                         "for itself; use publish_async there");
+    }
     // A waiter learns of a failure that happens while it waits, or of one already going on: either way its events
     // are not on disk now, and the publisher must hear so rather than wait for a disk that may stay full.
     const std::uint64_t failures_before = failures_.load();
@@ -223,6 +235,41 @@ void SqliteStore::wait_durable(std::size_t partition, std::uint64_t ticket) {
     }
     throw StoreError(health().failure + " (the event is kept and written when the store recovers; a retry with the "
                                         "same id is safe)");
+}
+
+void SqliteStore::when_durable(std::size_t partition, std::uint64_t ticket, DurableCompletion done) {
+    Partition& p = *partitions_[partition % partitions_.size()];
+    {
+        std::lock_guard lock(p.mutex);
+        if (p.durable < ticket && !failing_) {
+            p.completions.emplace_back(ticket, std::move(done));
+            return;
+        }
+    }
+    if (failing_ && p.durable < ticket) {
+        done(health().failure + " (the event is kept and written when the store recovers; a retry with the same id is "
+                                "safe)");
+        return;
+    }
+    done({});
+}
+
+void SqliteStore::complete(Partition& p, std::uint64_t durable, const std::string& error) {
+    std::vector<DurableCompletion> ready;
+    {
+        std::lock_guard lock(p.mutex);
+        auto& pending = p.completions;
+        auto kept = pending.begin();
+        for (auto& entry : pending) {
+            if (!error.empty() || entry.first <= durable) {
+                ready.push_back(std::move(entry.second));
+            } else {
+                *kept++ = std::move(entry);
+            }
+        }
+        pending.erase(kept, pending.end());
+    }
+    for (auto& done : ready) done(error);  // outside the lock: a completion may publish again
 }
 
 bool SqliteStore::accepting() const {
@@ -248,6 +295,7 @@ bool SqliteStore::flush(std::chrono::milliseconds limit) {
 }
 
 void SqliteStore::write_loop() {
+    on_writer_thread = true;
     Batch batch;  // survives a failed commit: the retry writes the same events
     auto retry_in = first_retry;
     for (;;) {
@@ -279,6 +327,7 @@ void SqliteStore::write_loop() {
                 }
                 p.durable_changed.notify_all();
                 if (listener_) listener_(i, batch.tickets[i]);
+                complete(p, batch.tickets[i], {});
             }
             backlog_.fetch_sub(batch.size, std::memory_order_acq_rel);
             batch = Batch{};
@@ -449,6 +498,10 @@ void SqliteStore::mark_failing(const std::string& reason) {
     for (const auto& p : partitions_) {
         std::lock_guard lock(p->mutex);
         p->durable_changed.notify_all();
+    }
+    for (const auto& p : partitions_) {
+        complete(*p, 0, health().failure + " (the event is kept and written when the store recovers; a retry with the "
+                                           "same id is safe)");
     }
     if (first && logger_) {
         logger_->error("{}; refusing new events until it can write again (retrying; {} accepted event(s) wait)",

@@ -33,6 +33,7 @@ public:
     std::uint64_t append(std::size_t partition, const std::vector<Event>& unit) override;
     std::uint64_t last_ticket(std::size_t partition) override;
     void wait_durable(std::size_t partition, std::uint64_t ticket) override;
+    void when_durable(std::size_t partition, std::uint64_t ticket, DurableCompletion done) override;
     bool acknowledge_after_durable() const override { return sync_ == "full"; }
     bool accepting() const override;
     StoreHealth health() const override;
@@ -60,6 +61,7 @@ private:
         std::uint64_t appended = 0;  // tickets handed out
         std::uint64_t durable = 0;   // tickets written (and synced as configured)
         std::uint64_t failures_seen = 0;  // the store's failure count when waiters last learned of one
+        std::vector<std::pair<std::uint64_t, DurableCompletion>> completions;  // when_durable's, by ticket, unordered
         std::vector<PendingSnapshot> pending_snapshots;  // positioned among `pending`
     };
     // What the writer took from the partitions and commits in one transaction; kept across a failed attempt, so a
@@ -79,6 +81,8 @@ private:
     static bool has_snapshots(const Batch& batch);
     void write_snapshot(std::size_t partition, const PendingSnapshot& snapshot);  // inside commit's transaction
     void mark_failing(const std::string& reason);
+    /// Calls and forgets the completions of `p` up to `durable` (all of them with `error` when it is not empty).
+    static void complete(Partition& p, std::uint64_t durable, const std::string& error);
     void mark_recovered();
 
     std::filesystem::path path_;

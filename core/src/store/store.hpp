@@ -54,6 +54,8 @@ struct StoreError : std::runtime_error {
 
 /// Called on the store's writer thread when partition `partition` is durable up to `ticket` (see Store::append).
 using DurableListener = std::function<void(std::size_t partition, std::uint64_t ticket)>;
+/// Told once whether a ticket became durable: `error` is empty when it did, the store's failure otherwise.
+using DurableCompletion = std::function<void(const std::string& error)>;
 
 /// Whether a store takes more appends right now, and why not.
 struct StoreHealth {
@@ -79,6 +81,12 @@ public:
     /// store is failing before they are: the entries are kept and written once the store recovers (in doubt, not
     /// lost), so the publisher may retry with the same event id.
     virtual void wait_durable(std::size_t partition, std::uint64_t ticket) = 0;
+    /// wait_durable without the wait: calls `done` exactly once — on this thread before returning when `ticket` is
+    /// already durable or the store is failing, otherwise on the writer's thread right after the commit that makes it
+    /// durable (or with the failure when that commit fails, or when the store closes first). `done` must be short and
+    /// must not call back into the store: the next commit waits for it. Costs one queue insert under the partition's
+    /// lock. What lets many publishers share one commit without a thread each.
+    virtual void when_durable(std::size_t partition, std::uint64_t ticket, DurableCompletion done) = 0;
     /// Whether publish must wait_durable before returning success (sync = "full"), and delivery wait for it too.
     virtual bool acknowledge_after_durable() const = 0;
     /// Whether the store takes appends: false while writes fail, or while the backlog of appended but uncommitted

@@ -129,7 +129,31 @@ awaitable<void> serve(std::shared_ptr<HttpServer::State> state, tcp::socket sock
             }
         }
         const bool keep_alive = request.keep_alive();
-        auto response = to_response(answer(*state, plain), request.version(), keep_alive);
+        HttpResponse answered = answer(*state, plain);
+        if (answered.deferred) {
+            auto timer = std::make_shared<asio::steady_timer>(stream.get_executor(), state->options.idle_timeout);
+            slot.on_stop([&stream, timer] {  // a stopping server does not wait for the answer
+                beast::error_code ignored;
+                stream.socket().close(ignored);
+                timer->cancel();
+            });
+            answered.deferred->on_ready([timer, executor = stream.get_executor()] {
+                asio::post(executor, [timer] { timer->cancel(); });  // on the loop: the wait below is registered by then
+            });
+            co_await timer->async_wait(asio::redirect_error(use_awaitable, error));
+            slot.on_stop([&stream] {
+                beast::error_code ignored;
+                stream.socket().close(ignored);
+            });
+            if (!stream.socket().is_open()) break;
+            auto given = answered.deferred->take();
+            if (!given) {
+                given = HttpResponse::error(503, "the answer was not ready in time; a retry is safe");
+                given->headers.emplace_back("Retry-After", "1");
+            }
+            answered = std::move(*given);
+        }
+        auto response = to_response(answered, request.version(), keep_alive);
         stream.expires_after(state->options.idle_timeout);  // a client that never reads its answer
         co_await http::async_write(stream, response, asio::redirect_error(use_awaitable, error));
         if (error || !keep_alive) break;

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <stdexcept>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +15,41 @@ HttpResponse HttpResponse::error(unsigned status, std::string_view message, std:
     if (!field.empty()) body["field"] = field;
     // A message may quote the client's own bytes: invalid UTF-8 becomes U+FFFD rather than an exception.
     return json(status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+std::pair<HttpResponse, std::shared_ptr<DeferredReply>> HttpResponse::later() {
+    HttpResponse response;
+    response.deferred = std::make_shared<DeferredReply>();
+    auto reply = response.deferred;
+    return {std::move(response), std::move(reply)};
+}
+
+void DeferredReply::send(HttpResponse response) {
+    std::function<void()> wake;
+    {
+        std::lock_guard lock(mutex_);
+        if (response_) return;
+        response.deferred.reset();  // an answer is final: it cannot defer again
+        response_ = std::move(response);
+        wake = std::move(wake_);
+    }
+    if (wake) wake();
+}
+
+void DeferredReply::on_ready(std::function<void()> wake) {
+    {
+        std::lock_guard lock(mutex_);
+        if (!response_) {
+            wake_ = std::move(wake);
+            return;
+        }
+    }
+    wake();
+}
+
+std::optional<HttpResponse> DeferredReply::take() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(response_, std::nullopt);
 }
 
 std::string HttpRequest::header(std::string_view name) const {

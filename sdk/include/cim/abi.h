@@ -206,6 +206,17 @@ typedef struct cim_instance_t cim_instance_t;
  * ------------------------------------------------------------------------------------------------------------------ */
 
 /**
+ * Receives the outcome of one `publish_async`, exactly once.
+ * @param user      publish_async's `user`, unchanged.
+ * @param rc        CIM_OK: accepted, and as durable as store.sync promises. Otherwise what `publish` would have
+ *   returned: CIM_BUSY, CIM_INVALID, CIM_NOT_DECLARED, CIM_STOPPED, or CIM_ERROR when the store could not write it.
+ * @param event_id  the event's id (the one given, or the one the runtime made) on CIM_OK; empty otherwise.
+ * @param error     why, on every code but CIM_OK; empty on CIM_OK.
+ * OWNERSHIP: both views are the host's, valid only during the call. Since 1.3.
+ */
+typedef void (*cim_publish_done_fn)(void* user, cim_rc_t rc, cim_str_t event_id, cim_str_t error);
+
+/**
  * The host's services, handed to `create`. The table and `ctx` stay valid until `destroy` returns.
  * Every callback may be called from any thread, concurrently.
  * Since 1.0.
@@ -405,6 +416,38 @@ typedef struct cim_host_t {
      */
     cim_rc_t (*get_conversation_state)(cim_host_ctx_t* ctx, cim_str_t conversation_id, cim_receive_json_fn receive,
                                        void* user);
+
+    /* ---- appended in 1.3: asynchronous publish ---- */
+
+    /**
+     * publish_async — publish without waiting for durability; the outcome arrives in `done`.
+     *   `publish` with store.sync = "full" blocks its caller until the event's commit is on disk, so a plugin that
+     *   serves many clients from one thread commits one event per disk flush. With publish_async each caller hands the
+     *   event over and goes on; events published meanwhile share the next commit, and each `done` says when its
+     *   event is durable — the moment to acknowledge it to whoever sent it (the channel plugin answers HTTP then).
+     * Caller: as for publish (any thread, between `start` and the end of the drain after `stop`). Required: yes (1.3+).
+     * @param event  as for publish.
+     * @param done   called exactly once with the outcome (see cim_publish_done_fn):
+     *   - before publish_async returns, on the calling thread, when the outcome is known at once: every refusal
+     *     (busy, invalid, not declared, stopped, the store failing), and every acceptance when store.sync is not
+     *     "full" (then accepted means what publish's CIM_OK means);
+     *   - otherwise later, on the runtime's store-writer thread, right after the commit that holds the event (CIM_OK)
+     *     or the failure of that commit (CIM_ERROR: in doubt — kept and written once the store recovers, so a retry
+     *     with the same event id is safe).
+     *   `done` must be short and must not block: the next commit waits for it. It may call publish_async, the state
+     *   callbacks, now_ms and log. State writes made in `done` form one unit committed with the store's next commit
+     *   and, unlike other writes, are not waited for even with sync = "full" (the wait would be for the commit its
+     *   own thread makes); a blocking `publish` from it is refused with CIM_ERROR for the same reason. Hand real
+     *   work to your own thread. `done` may run after `stop` returned, while the runtime writes out what it
+     *   accepted; never after `destroy`: the host waits for every outstanding completion before calling it.
+     * @param user   handed to `done` unchanged.
+     * @return CIM_OK when `done` will be (or already was) called; CIM_INVALID when `event` or `done` is NULL (`done`
+     *   is not called).
+     * OWNERSHIP: as for publish: the host copies the event before returning.
+     * Cost: publish's admission (validation, a shard lock, one copy into the journal's queue) without its wait; with
+     *   sync = "full", one completion record per event, released at its commit. Since 1.3.
+     */
+    cim_rc_t (*publish_async)(cim_host_ctx_t* ctx, const cim_event_t* event, cim_publish_done_fn done, void* user);
 } cim_host_t;
 
 /* ------------------------------------------------------------------------------------------------------------------

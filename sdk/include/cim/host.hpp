@@ -3,9 +3,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -31,10 +33,18 @@ namespace cim {
  *     else if (!result.ok()) throw cim::Error("publish failed: " + result.error);
  */
 struct PublishResult {
+    // A constructor rather than aggregate initialisation, so `PublishResult{CIM_BUSY, "why"}` stays warning-free now
+    // that event_id follows.
+    PublishResult(cim_rc_t code_ = CIM_OK, std::string error_ = {}, std::string event_id_ = {})
+        : code(code_), error(std::move(error_)), event_id(std::move(event_id_)) {}
+
     /// The host's return code: CIM_OK, CIM_BUSY, CIM_INVALID, CIM_NOT_DECLARED, CIM_STOPPED, ...
     cim_rc_t code = CIM_OK;
     /// Why it failed, as the host's `last_error` said it; empty on success.
     std::string error;
+    /// The accepted event's id (the one given, or the one the runtime made): set by `publish_async`; `publish`
+    /// leaves it empty (the 1.0 callback does not return it).
+    std::string event_id;
 
     /// True when the host accepted the event (it will be stored and delivered).
     [[nodiscard]] bool ok() const noexcept { return code == CIM_OK; }
@@ -78,6 +88,39 @@ public:
             }
         }
         return result;
+    }
+
+    /**
+     * Hands `event` to the runtime without waiting for it to be durable; `done(PublishResult)` is called exactly once
+     * with the verdict publish() would have returned, once the event is as durable as store.sync promises — so many
+     * callers on one thread share a commit instead of waiting for one each (abi.h, `publish_async`). `done` runs on
+     * this thread before publish_async returns when the verdict is known at once (a refusal, or any store but
+     * sync = "full"), otherwise on the runtime's store thread: keep it short, do not block in it, do not call the
+     * blocking publish() from it; post real work to your own thread. It may run after stop(), never after the
+     * plugin is destroyed. An exception thrown by `done` is logged and dropped (it cannot unwind into the host).
+     * On a host older than ABI 1.3 it publishes with publish() and calls `done` before returning.
+     * Cost: one heap allocation for `done` besides publish's own admission.
+     *
+     *     host().publish_async(reply, [session](cim::PublishResult r) { session->post_answer(r.ok() ? 202 : 503); });
+     *
+     * @throws cim::Error only when the host provides neither `publish_async` nor `publish`.
+     */
+    template <class Done>
+    void publish_async(const OutgoingEvent& event, Done&& done) const {
+        using Fn = std::decay_t<Done>;
+        if (!detail::has_field(*table_, &cim_host_t::publish_async) || table_->publish_async == nullptr) {
+            Fn fn(std::forward<Done>(done));
+            fn(publish(event));
+            return;
+        }
+        const cim_event_t raw = event.abi();
+        auto* pending = new AsyncPublish<Fn>{Fn(std::forward<Done>(done)), log_};
+        if (table_->publish_async(table_->ctx, &raw, &finish_async<Fn>, pending) != CIM_OK) {
+            // Only for a NULL argument, which cannot happen here; `done` was not called and never will be.
+            std::unique_ptr<AsyncPublish<Fn>> owned(pending);
+            PublishResult refused{CIM_INVALID, host_error(), {}};
+            owned->done(std::move(refused));
+        }
     }
 
     /**
@@ -285,6 +328,24 @@ private:
             // A host that sends malformed JSON is a host bug; the caller sees a null document rather than an
             // exception unwinding through the host's C frames.
             *static_cast<nlohmann::json*>(user) = nullptr;
+        }
+    }
+
+    // What publish_async keeps until the host calls back.
+    template <class Fn>
+    struct AsyncPublish {
+        Fn done;
+        Logger log;
+    };
+    template <class Fn>
+    static void finish_async(void* user, cim_rc_t rc, cim_str_t event_id, cim_str_t error) noexcept {
+        std::unique_ptr<AsyncPublish<Fn>> pending(static_cast<AsyncPublish<Fn>*>(user));
+        try {
+            pending->done(PublishResult{rc, std::string(detail::to_view(error)), std::string(detail::to_view(event_id))});
+        } catch (const std::exception& e) {
+            pending->log.error(std::string("publish_async: the completion threw: ") + e.what());
+        } catch (...) {
+            pending->log.error("publish_async: the completion threw an unknown exception");
         }
     }
 

@@ -15,6 +15,8 @@
  *   1.1  host callbacks get_conversation and get_customer_journey appended to cim_host_t (read tracked state).
  *   1.2  plugin state kept by the runtime (state_put/get/delete/list/scopes), persistent timers (schedule_timer_at)
  *        and the cheap conversation query (get_conversation_state) appended to cim_host_t; rc CIM_NOT_FOUND.
+ *   1.3  asynchronous publish (publish_async, cim_publish_done_fn) appended to cim_host_t: the outcome arrives
+ *        once the event is as durable as promised.
  */
 #ifndef CIM_VERSION_H
 #define CIM_VERSION_H
@@ -22,10 +24,10 @@
 /** The ABI major version: plugins built against another major are refused. Since 1.0. */
 #define CIM_ABI_VERSION_MAJOR 1
 /** The ABI minor version: a plugin built against a newer minor than the host's is refused. Since 1.0. */
-#define CIM_ABI_VERSION_MINOR 2
+#define CIM_ABI_VERSION_MINOR 3
 /** The ABI patch level: informational only. Since 1.0. */
 #define CIM_ABI_VERSION_PATCH 0
 /** "MAJOR.MINOR.PATCH" as a string literal, for logs and `--version`. Since 1.0. */
-#define CIM_ABI_VERSION_STRING "1.2.0"
+#define CIM_ABI_VERSION_STRING "1.3.0"
 
 #endif /* CIM_VERSION_H */

@@ -1,0 +1,69 @@
+// Publishes with cim::Host::publish_async (ABI 1.3) and writes down every completion, for the tests of what a
+// completion reports: each CUSTOMER_MESSAGE makes it publish `count` BOT_MESSAGEs (ids "<message id>/<i>", `padding`
+// bytes of text each) into the same conversation — after waiting, when `wait_for` names a file, until that file
+// exists (so a test can fill the disk in between). Each completion appends "<i> <code> <event id or error>\n" to
+// the file `results`.
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "cim/sdk.hpp"
+
+class AsyncPublisher : public cim::Plugin {
+public:
+    explicit AsyncPublisher(const cim::PluginContext& context)
+        : cim::Plugin(context),
+          results_(config().value("results", std::string())),
+          wait_for_(config().value("wait_for", std::string())),
+          count_(config().value("count", 1)),
+          padding_(config().value("padding", 0)) {}
+
+    static cim::Manifest manifest() {
+        cim::Manifest m;
+        m.name = "async_publisher";
+        m.version = "1.0.0";
+        m.description = "publishes with publish_async and records each completion";
+        m.publishes = {"BOT_MESSAGE"};
+        m.consumes = {"CUSTOMER_MESSAGE"};
+        m.config_schema = {{"type", "object"},
+                           {"properties",
+                            {{"results", {{"type", "string"}}},
+                             {"wait_for", {{"type", "string"}}},
+                             {"count", {{"type", "integer"}, {"minimum", 1}}},
+                             {"padding", {{"type", "integer"}, {"minimum", 0}}}}}};
+        return m;
+    }
+
+    void on_event(const cim::Event& event) {
+        if (!wait_for_.empty()) {
+            const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+            while (!std::filesystem::exists(wait_for_) && std::chrono::steady_clock::now() < deadline) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            }
+        }
+        const std::string text(static_cast<std::size_t>(padding_), 'x');
+        for (int i = 0; i < count_; ++i) {
+            auto reply = cim::OutgoingEvent("BOT_MESSAGE")
+                             .reply_to(event)
+                             .id(std::string(event.id()) + "/" + std::to_string(i))
+                             .emitter(cim::EmitterType::bot, "async_publisher")
+                             .data({{"body", {{"type", "PLAIN"}, {"markdownText", text}}}});
+            host().publish_async(reply, [this, i](const cim::PublishResult& result) {
+                std::lock_guard lock(mutex_);
+                std::ofstream(results_, std::ios::app)
+                    << i << ' ' << result.code << ' ' << (result.ok() ? result.event_id : result.error) << '\n';
+            });
+        }
+    }
+
+private:
+    std::mutex mutex_;
+    std::string results_;
+    std::string wait_for_;
+    int count_;
+    int padding_;
+};
+
+CIM_PLUGIN(AsyncPublisher);
