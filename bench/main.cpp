@@ -125,6 +125,8 @@ int main(int argc, char** argv) {
     baseline(parse_dispatch, [&] { return cim::bench::run_parse_dispatch_loop(traffic); });
     baseline(nats, [&] { return cim::bench::run_nats_baseline(traffic, paths.work_dir); });
     baseline(sqlite, [&] { return cim::bench::run_sqlite_baseline(traffic, paths.work_dir, "normal", 1000); });
+    const std::string bare_http = "bare http 202 (16 clients)";
+    baseline(bare_http, [&] { return cim::bench::run_http_baseline(quick ? 20000 : 100000, 16); });
 
     std::vector<cim::bench::ScenarioRow> scenarios;
     const auto versus = [&](const Measurement& m, const std::string& name) {
@@ -165,6 +167,20 @@ int main(int argc, char** argv) {
     scenario("4 http ingest", [&] {
         return cim::bench::run_http_scenario(quick ? 20000 : 100000, 4, paths, channel_plugin);
     }, nats, [&](const Measurement& m) { return times(versus(m, nats)) + " nats-server (HTTP round trips, 4 clients)"; });
+    // The durable connector path: 16 keep-alive connections, as a connector's pool; full against normal in this run.
+    double http_normal_rate = 0;
+    scenario("4b http ingest sqlite normal, 16 clients", [&] {
+        return cim::bench::run_http_scenario(quick ? 20000 : 100000, 16, paths, channel_plugin, "normal");
+    }, bare_http, [&](const Measurement& m) {
+        http_normal_rate = m.events_per_s;
+        return times(versus(m, bare_http)) + " bare HTTP (budget >= 0.5x); the reference of 4c";
+    });
+    scenario("4c http ingest sqlite full, 16 clients", [&] {
+        return cim::bench::run_http_scenario(quick ? 10000 : 50000, 16, paths, channel_plugin, "full");
+    }, "", [&](const Measurement& m) {
+        return http_normal_rate == 0 ? std::string("run 4b for the ratio")
+                                     : times(m.events_per_s / http_normal_rate) + " 4b (sync normal; budget >= 0.5x)";
+    });
     const auto idle_note = [](const Measurement& m) {
         return std::to_string(static_cast<long>(m.extra.value("bytes_per_conversation", 0.0))) +
                " bytes per idle conversation (budget < 1024)";

@@ -71,9 +71,15 @@ void client(int port, int index, std::size_t count, std::vector<double>& latenci
 }  // namespace
 
 Measurement run_http_scenario(std::size_t requests, int clients, const BenchPaths& paths,
-                              const std::filesystem::path& channel_plugin) {
+                              const std::filesystem::path& channel_plugin, const std::string& sqlite_sync) {
     const int port = free_port();
-    std::string toml = "[runtime]\nthreads = 2\n[store]\nkind = \"memory\"\n[sessions]\ncustomer_inactivity_timeout = \"1h\"\n"
+    std::string store = "[store]\nkind = \"memory\"\n";
+    if (!sqlite_sync.empty()) {
+        const auto journal = paths.work_dir / ("http-" + sqlite_sync + ".db");
+        for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(journal.string() + suffix);
+        store = "[store]\nkind = \"sqlite\"\npath = \"" + journal.string() + "\"\nsync = \"" + sqlite_sync + "\"\n";
+    }
+    std::string toml = "[runtime]\nthreads = 2\n" + store + "[sessions]\ncustomer_inactivity_timeout = \"1h\"\n"
                        "[plugins.channel]\npath = \"" + channel_plugin.string() + "\"\nlisten = \"127.0.0.1:" +
                        std::to_string(port) + "\"\nweb_chat = false\n[[plugins.channel.connectors]]\nservice = \"bench\"\n"
                        "token = \"" + token + "\"\n";
@@ -86,7 +92,14 @@ Measurement run_http_scenario(std::size_t requests, int clients, const BenchPath
     auto runtime = cim::runtime::make_runtime(cim::core::parse_config(toml, "<bench>", paths.work_dir), quiet,
                                               std::make_unique<cim::core::SystemClock>());
     runtime->start();
+    Measurement m = drive_http_clients(port, requests, clients, [&] { runtime->drain(); });
+    runtime->stop();
+    m.name = "http ingest (" + std::to_string(clients) + " clients, " +
+             (sqlite_sync.empty() ? std::string("memory") : "sqlite " + sqlite_sync) + ")";
+    return m;
+}
 
+Measurement drive_http_clients(int port, std::size_t requests, int clients, const std::function<void()>& settle) {
     std::vector<std::vector<double>> latencies(static_cast<std::size_t>(clients));
     std::vector<std::size_t> busy(static_cast<std::size_t>(clients), 0);
     std::vector<std::thread> threads;
@@ -97,17 +110,15 @@ Measurement run_http_scenario(std::size_t requests, int clients, const BenchPath
         threads.emplace_back([&, c] { client(port, c, each, latencies[static_cast<std::size_t>(c)], busy[static_cast<std::size_t>(c)]); });
     }
     for (auto& t : threads) t.join();
-    runtime->drain();
+    if (settle) settle();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double cpu = cpu_time_us() - cpu_before;
-    runtime->stop();
 
     std::vector<double> all;
     for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
     std::sort(all.begin(), all.end());
     const auto percentile = [&](double p) { return all.empty() ? 0.0 : all[static_cast<std::size_t>(p * static_cast<double>(all.size() - 1))]; };
     Measurement m;
-    m.name = "http ingest (" + std::to_string(clients) + " clients)";
     m.events_per_s = static_cast<double>(all.size()) / seconds;
     m.p50_us = percentile(0.50);
     m.p99_us = percentile(0.99);

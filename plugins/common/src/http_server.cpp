@@ -131,6 +131,10 @@ awaitable<void> serve(std::shared_ptr<HttpServer::State> state, tcp::socket sock
         const bool keep_alive = request.keep_alive();
         HttpResponse answered = answer(*state, plain);
         if (answered.deferred) {
+            // Often already there (a store without sync = "full" answers on this thread): no timer, no extra turn.
+            if (auto ready = answered.deferred->take()) answered = std::move(*ready);
+        }
+        if (answered.deferred) {
             auto timer = std::make_shared<asio::steady_timer>(stream.get_executor(), state->options.idle_timeout);
             slot.on_stop([&stream, timer] {  // a stopping server does not wait for the answer
                 beast::error_code ignored;
