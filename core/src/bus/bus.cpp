@@ -118,7 +118,7 @@ const std::vector<std::string>& Bus::start() {
 }
 
 PublishResult Bus::refuse(const Endpoint* publisher, PublishStatus status, std::string error) {
-    if (publisher != nullptr) const_cast<Endpoint*>(publisher)->counters().publish_rejected.fetch_add(1, std::memory_order_relaxed);
+    if (publisher != nullptr) publisher->counters().publish_rejected.fetch_add(1, std::memory_order_relaxed);
     (status == PublishStatus::busy ? busy_ : status == PublishStatus::failed ? failed_ : invalid_)
         .fetch_add(1, std::memory_order_relaxed);
     return PublishResult{status, std::move(error), {}};
@@ -126,7 +126,7 @@ PublishResult Bus::refuse(const Endpoint* publisher, PublishStatus status, std::
 
 PublishResult Bus::acknowledge(const Endpoint* publisher, PublishResult result) {
     accepted_.fetch_add(1, std::memory_order_relaxed);
-    if (publisher != nullptr) const_cast<Endpoint*>(publisher)->counters().published.fetch_add(1, std::memory_order_relaxed);
+    if (publisher != nullptr) publisher->counters().published.fetch_add(1, std::memory_order_relaxed);
     return result;
 }
 
@@ -218,7 +218,7 @@ std::optional<PublishResult> Bus::check_abi(const Endpoint* publisher, const Eve
     try {
         check_event_text(event);
     } catch (const EventError& e) {
-        if (publisher != nullptr) const_cast<Endpoint*>(publisher)->counters().publish_rejected.fetch_add(1, std::memory_order_relaxed);
+        if (publisher != nullptr) publisher->counters().publish_rejected.fetch_add(1, std::memory_order_relaxed);
         invalid_.fetch_add(1, std::memory_order_relaxed);
         return PublishResult{PublishStatus::invalid, e.what(), {}};
     }
@@ -245,17 +245,9 @@ void Bus::process(Envelope& envelope) {
     const Wiring& wiring = *wiring_.load(std::memory_order_acquire);
     for (Endpoint* consumer : wiring.consumers[event.kind]) {
         if (consumer == envelope.publisher) continue;  // a plugin never hears its own event back
-        DeliveryOutcome outcome;
         const DeliveryWatch::Scope watched(watch_, current_slot, *consumer, &event, 0);
-        try {
-            outcome = consumer->deliver(event);
-        } catch (const std::exception& e) {
-            outcome = {false, std::string("threw: ") + e.what()};
-        } catch (...) {
-            outcome = {false, "threw an unknown exception"};
-        }
+        const DeliveryOutcome outcome = consumer->deliver(event);  // counts on the endpoint, never throws
         if (outcome.ok) {
-            consumer->counters().delivered.fetch_add(1, std::memory_order_relaxed);
             deliveries_.fetch_add(1, std::memory_order_relaxed);
         } else {
             count_failure(*consumer, event.name + " " + event.id, outcome.error);
@@ -265,7 +257,6 @@ void Bus::process(Envelope& envelope) {
 }
 
 void Bus::count_failure(Endpoint& endpoint, const std::string& what, const std::string& error) {
-    endpoint.counters().failed.fetch_add(1, std::memory_order_relaxed);
     delivery_failures_.fetch_add(1, std::memory_order_relaxed);
     if (logger_) logger_->error("plugin '{}' failed on {}: {}", endpoint.name(), what, error);
 }
@@ -287,15 +278,8 @@ bool Bus::schedule_timer_filed(Endpoint& owner, std::uint64_t delay_ms, std::uin
     }
     return timers_.schedule(delay_ms, file_owner, file_token, [this, &owner, token, serial] {
         if (!timer_owner_live(&owner, serial)) return;
-        DeliveryOutcome outcome;
         const DeliveryWatch::Scope watched(watch_, current_slot, owner, nullptr, token);
-        try {
-            outcome = owner.fire_timer(token);
-        } catch (const std::exception& e) {
-            outcome = {false, std::string("threw: ") + e.what()};
-        } catch (...) {
-            outcome = {false, "threw an unknown exception"};
-        }
+        const DeliveryOutcome outcome = owner.fire_timer(token);  // counts on the endpoint, never throws
         if (!outcome.ok) count_failure(owner, "timer " + std::to_string(token), outcome.error);
     });
 }

@@ -26,24 +26,34 @@ struct EndpointCounters {
     std::atomic<std::uint64_t> slow{0};             ///< deliveries that ran past [runtime] slow_delivery
 };
 
+/// The template method (as spdlog's base_sink::log → sink_it_): the bus calls the non-virtual deliver() and
+/// fire_timer(), which never throw and count the outcome; an endpoint implements deliver_() and fire_timer_(), which
+/// may throw — an exception becomes a failed outcome naming it.
 class Endpoint {
 public:
     virtual ~Endpoint() = default;
 
     /// What it publishes and consumes. Stable for the endpoint's lifetime.
     virtual const Manifest& manifest() const = 0;
-    /// Hands over one consumed event. Called on a worker thread; never concurrently for one conversation. Must not
-    /// throw: failures are reported in the outcome.
-    virtual DeliveryOutcome deliver(const Event& event) = 0;
-    /// A timer the endpoint scheduled is due. Called on a worker thread. Must not throw.
-    virtual DeliveryOutcome fire_timer(std::uint64_t token) = 0;
+    /// Hands over one consumed event and counts the outcome (`delivered` or `failed`). Called on a worker thread;
+    /// never concurrently for one conversation. Never throws.
+    DeliveryOutcome deliver(const Event& event) noexcept;
+    /// A timer the endpoint scheduled is due; a failure is counted. Called on a worker thread. Never throws.
+    DeliveryOutcome fire_timer(std::uint64_t token) noexcept;
 
     const std::string& name() const { return manifest().name; }
-    EndpointCounters& counters() noexcept { return counters_; }
-    const EndpointCounters& counters() const noexcept { return counters_; }
+    /// The endpoint's counters. Atomics that are not part of its state, so a const endpoint (a publisher the bus
+    /// holds by const pointer) still counts.
+    EndpointCounters& counters() const noexcept { return counters_; }
+
+protected:
+    /// The delivery itself. May throw; the outcome's error says why it failed.
+    virtual DeliveryOutcome deliver_(const Event& event) = 0;
+    /// The timer itself. May throw.
+    virtual DeliveryOutcome fire_timer_(std::uint64_t token) = 0;
 
 private:
-    EndpointCounters counters_;
+    mutable EndpointCounters counters_;
 };
 
 }  // namespace cim::core

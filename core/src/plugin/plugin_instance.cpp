@@ -84,7 +84,7 @@ DeliveryOutcome PluginInstance::stop() {
     return t.stop != nullptr ? outcome_of(t.stop(instance_), "stop") : DeliveryOutcome{};
 }
 
-DeliveryOutcome PluginInstance::deliver(const Event& event) {
+DeliveryOutcome PluginInstance::deliver_(const Event& event) {
     const cim_event_t view = to_abi_view(event);
     // The state writes of one hook call are one unit, committed when it returns (abi.h, "Plugin state").
     std::optional<PluginState::HookUnit> unit;
@@ -92,7 +92,7 @@ DeliveryOutcome PluginInstance::deliver(const Event& event) {
     return outcome_of(library_->table().on_event(instance_, &view), "on_event");
 }
 
-DeliveryOutcome PluginInstance::fire_timer(std::uint64_t token) {
+DeliveryOutcome PluginInstance::fire_timer_(std::uint64_t token) {
     const cim_plugin_t& t = library_->table();
     if (t.on_timer == nullptr) return {false, "on_timer: the plugin scheduled a timer but has no on_timer hook"};
     PluginState* state = host_.plugin_state();

@@ -36,12 +36,12 @@ public:
     DeliveryOutcome stop();
 
     const Manifest& manifest() const override { return library_->manifest(); }
-    DeliveryOutcome deliver(const Event& event) override;
-    DeliveryOutcome fire_timer(std::uint64_t token) override;
 
     const PluginLibrary& library() const noexcept { return *library_; }
 
 private:
+    DeliveryOutcome deliver_(const Event& event) override;
+    DeliveryOutcome fire_timer_(std::uint64_t token) override;
     DeliveryOutcome outcome_of(cim_rc_t rc, const char* hook);
     static PluginInstance& self(cim_host_ctx_t* ctx) { return *reinterpret_cast<PluginInstance*>(ctx); }
 

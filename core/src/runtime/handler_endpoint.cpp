@@ -50,27 +50,16 @@ HandlerEndpoint::HandlerEndpoint(std::shared_ptr<runtime::Handler> handler, Host
 
 HandlerEndpoint::~HandlerEndpoint() { handler_->link_ = nullptr; }
 
-DeliveryOutcome HandlerEndpoint::deliver(const Event& event) {
+// A handler's exception becomes a failed outcome in Endpoint::deliver / fire_timer, which call these.
+DeliveryOutcome HandlerEndpoint::deliver_(const Event& event) {
     const cim_event_t view = to_abi_view(event);
-    try {
-        handler_->on_event(cim::Event(view));
-        return {};
-    } catch (const std::exception& e) {
-        return {false, std::string("threw: ") + e.what()};
-    } catch (...) {
-        return {false, "threw an unknown exception"};
-    }
+    handler_->on_event(cim::Event(view));
+    return {};
 }
 
-DeliveryOutcome HandlerEndpoint::fire_timer(std::uint64_t token) {
-    try {
-        handler_->on_timer(token);
-        return {};
-    } catch (const std::exception& e) {
-        return {false, std::string("threw: ") + e.what()};
-    } catch (...) {
-        return {false, "threw an unknown exception"};
-    }
+DeliveryOutcome HandlerEndpoint::fire_timer_(std::uint64_t token) {
+    handler_->on_timer(token);
+    return {};
 }
 
 }  // namespace cim::core

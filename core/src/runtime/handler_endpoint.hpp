@@ -35,10 +35,11 @@ public:
     ~HandlerEndpoint() override;
 
     const Manifest& manifest() const override { return manifest_; }
-    DeliveryOutcome deliver(const Event& event) override;
-    DeliveryOutcome fire_timer(std::uint64_t token) override;
 
 private:
+    DeliveryOutcome deliver_(const Event& event) override;
+    DeliveryOutcome fire_timer_(std::uint64_t token) override;
+
     std::shared_ptr<runtime::Handler> handler_;
     Manifest manifest_;
     runtime::Handler::Link link_;

@@ -29,10 +29,11 @@ class ManifestOnly final : public core::Endpoint {
 public:
     explicit ManifestOnly(core::Manifest manifest) : manifest_(std::move(manifest)) {}
     const core::Manifest& manifest() const override { return manifest_; }
-    core::DeliveryOutcome deliver(const core::Event&) override { return {false, "not created"}; }
-    core::DeliveryOutcome fire_timer(std::uint64_t) override { return {false, "not created"}; }
 
 private:
+    core::DeliveryOutcome deliver_(const core::Event&) override { return {false, "not created"}; }
+    core::DeliveryOutcome fire_timer_(std::uint64_t) override { return {false, "not created"}; }
+
     core::Manifest manifest_;
 };
 

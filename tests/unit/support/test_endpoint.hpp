@@ -29,7 +29,7 @@ public:
 
     const core::Manifest& manifest() const override { return manifest_; }
 
-    core::DeliveryOutcome deliver(const core::Event& event) override {
+    core::DeliveryOutcome deliver_(const core::Event& event) override {
         core::DeliveryOutcome outcome = hook_ ? hook_(event) : core::DeliveryOutcome{};
         std::lock_guard lock(mutex_);
         received_.push_back(event);
@@ -37,7 +37,7 @@ public:
         return outcome;
     }
 
-    core::DeliveryOutcome fire_timer(std::uint64_t token) override {
+    core::DeliveryOutcome fire_timer_(std::uint64_t token) override {
         std::lock_guard lock(mutex_);
         timers_.push_back(token);
         changed_.notify_all();

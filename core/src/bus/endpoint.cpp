@@ -1,0 +1,33 @@
+#include "bus/endpoint.hpp"
+
+#include <exception>
+
+namespace cim::core {
+namespace {
+
+template <class Call>
+DeliveryOutcome guarded(Call&& call) noexcept {
+    try {
+        return call();
+    } catch (const std::exception& e) {
+        return {false, std::string("threw: ") + e.what()};
+    } catch (...) {
+        return {false, "threw an unknown exception"};
+    }
+}
+
+}  // namespace
+
+DeliveryOutcome Endpoint::deliver(const Event& event) noexcept {
+    DeliveryOutcome outcome = guarded([&] { return deliver_(event); });
+    (outcome.ok ? counters_.delivered : counters_.failed).fetch_add(1, std::memory_order_relaxed);
+    return outcome;
+}
+
+DeliveryOutcome Endpoint::fire_timer(std::uint64_t token) noexcept {
+    DeliveryOutcome outcome = guarded([&] { return fire_timer_(token); });
+    if (!outcome.ok) counters_.failed.fetch_add(1, std::memory_order_relaxed);
+    return outcome;
+}
+
+}  // namespace cim::core
