@@ -66,9 +66,10 @@ Measurement run_runtime_scenario(const RuntimeSetup& setup, const std::vector<Wi
         auto runtime = make_bench_runtime(setup, paths, "throughput", 0);
         runtime->start();
         Publisher publisher(traffic);
+        publisher.prepare(n);
         const double cpu_before = cpu_time_us();
         const auto start = std::chrono::steady_clock::now();
-        const std::uint64_t busy = publisher.flat_out(*runtime, n);
+        const std::uint64_t busy = publisher.flat_out(*runtime);
         runtime->drain();
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         m.cpu_us_per_event = (cpu_time_us() - cpu_before) / static_cast<double>(n);

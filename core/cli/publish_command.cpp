@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 #include <thread>
+#include <vector>
 #include <unistd.h>
 
 #include "cim/runtime/runtime.hpp"
@@ -82,25 +83,48 @@ void add_publish_command(CLI::App& app, int& exit) {
             ProgressBar progress(total_bytes);
             std::size_t line_number = 0, accepted = 0, rejected = 0;
             std::uintmax_t bytes = 0;
+            // Lines go in batches (publish_many: one shard lock and one wake-up per batch and shard). A busy line
+            // is back-pressure, not a verdict on it: the busy ones are retried, in order, after a pause.
+            constexpr std::size_t batch_size = 256;
+            std::vector<std::string> lines;
+            std::vector<std::size_t> numbers;
+            const auto publish_batch = [&] {
+                auto backoff = std::chrono::microseconds(50);
+                while (!lines.empty()) {
+                    const auto results = runtime->publish_many_json(lines);
+                    std::vector<std::string> busy_lines;
+                    std::vector<std::size_t> busy_numbers;
+                    for (std::size_t i = 0; i < results.size(); ++i) {
+                        if (results[i].status == cim::runtime::PublishStatus::busy) {
+                            busy_lines.push_back(std::move(lines[i]));
+                            busy_numbers.push_back(numbers[i]);
+                        } else if (results[i].accepted()) {
+                            ++accepted;
+                        } else {
+                            ++rejected;
+                            std::cerr << (file == "-" ? "<stdin>" : file) << ":" << numbers[i] << ": "
+                                      << results[i].error << '\n';
+                        }
+                    }
+                    lines = std::move(busy_lines);
+                    numbers = std::move(busy_numbers);
+                    if (!lines.empty()) {
+                        std::this_thread::sleep_for(backoff);
+                        backoff = std::min(backoff * 2, std::chrono::microseconds(20'000));
+                    }
+                }
+            };
             for (std::string line; std::getline(in, line);) {
                 ++line_number;
                 bytes += line.size() + 1;
                 if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank lines are no events
-                cim::runtime::PublishResult result = runtime->publish_json(line);
-                // Busy is back-pressure, not a verdict on the line: a good publisher waits and retries.
-                for (auto backoff = std::chrono::microseconds(50); result.status == cim::runtime::PublishStatus::busy;
-                     backoff = std::min(backoff * 2, std::chrono::microseconds(20'000))) {
-                    std::this_thread::sleep_for(backoff);
-                    result = runtime->publish_json(line);
-                }
-                if (result.accepted()) {
-                    ++accepted;
-                } else {
-                    ++rejected;
-                    std::cerr << (file == "-" ? "<stdin>" : file) << ":" << line_number << ": " << result.error << '\n';
-                }
+                lines.push_back(std::move(line));
+                numbers.push_back(line_number);
+                // A full batch, or nothing more read ahead: a line typed or piped slowly is not held back.
+                if (lines.size() == batch_size || in.rdbuf()->in_avail() <= 0) publish_batch();
                 progress.update(bytes, line_number);
             }
+            publish_batch();
             progress.finish(bytes, line_number);
             runtime->stop();
             const auto metrics = runtime->metrics();

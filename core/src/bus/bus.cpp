@@ -1,9 +1,9 @@
 #include "bus/bus.hpp"
 
+#include <algorithm>
 #include <chrono>
-#include <thread>
-
 #include <stdexcept>
+#include <thread>
 
 #include <boost/asio/post.hpp>
 
@@ -198,6 +198,104 @@ PublishResult Bus::publish(const Endpoint* publisher, Event event) {
         }
     }
     return acknowledge(publisher, std::move(admitted.result));
+}
+
+std::vector<PublishResult> Bus::publish_many(const Endpoint* publisher, std::vector<Event> events) {
+    in_flight_.fetch_add(1);  // as in admit(): stop() cannot miss what this call is admitting
+    struct Release {
+        Bus& bus;
+        ~Release() { bus.finish_one(); }
+    } release{*this};
+    const std::size_t n = events.size();
+    std::vector<PublishResult> results(n);
+    const State state = state_.load();
+    if (state != State::running && state != State::stopping) {
+        for (auto& r : results) {
+            r = refuse(publisher, PublishStatus::stopped,
+                       state == State::created ? "the runtime is not started" : "the runtime is stopped");
+        }
+        return results;
+    }
+
+    // Validated, stamped and routed one by one; what passes is admitted per shard below, in batch order.
+    constexpr std::size_t refused = static_cast<std::size_t>(-1);
+    std::vector<std::pair<std::size_t, std::size_t>> routed;  // (shard, index), sorted by shard then index
+    routed.reserve(n);
+    const Wiring& wiring = *wiring_.load(std::memory_order_acquire);
+    const auto may_publish = publisher == nullptr ? wiring.may_publish.end() : wiring.may_publish.find(publisher);
+    for (std::size_t i = 0; i < n; ++i) {
+        Event& event = events[i];
+        try {
+            validate_event(event, catalogue_);
+        } catch (const EventError& e) {
+            results[i] = refuse(publisher, PublishStatus::invalid, e.what());
+            continue;
+        }
+        if (publisher != nullptr && (may_publish == wiring.may_publish.end() || !may_publish->second[event.kind])) {
+            results[i] = refuse(publisher, PublishStatus::not_declared,
+                                "plugin '" + publisher->name() + "' published " + event.name +
+                                    ", which its manifest does not declare under publishes");
+            continue;
+        }
+        if (event.id.empty()) event.id = make_event_id();
+        if (event.timestamp_ms == 0) event.timestamp_ms = clock_.now_ms();
+        results[i] = PublishResult{PublishStatus::accepted, {}, event.id};
+        routed.emplace_back(shard_index(event.routing_key()), i);
+    }
+    std::stable_sort(routed.begin(), routed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+
+    std::vector<std::size_t> admitted;
+    for (std::size_t begin = 0; begin < routed.size();) {
+        const std::size_t shard = routed[begin].first;
+        std::size_t end = begin;
+        while (end < routed.size() && routed[end].first == shard) ++end;
+        admitted.clear();
+        std::uint64_t wait_for = 0;
+        std::size_t refused_at = refused;
+        const std::size_t called = shards_[shard]->try_admit_many(end - begin, [&](std::size_t k, Admission& admission) {
+            const std::size_t i = routed[begin + k].second;
+            AdmissionResult a;
+            if (stage_ != nullptr) {
+                a = stage_->admit(shard, std::move(events[i]), publisher, admission);
+            } else {
+                admission.deliver(std::move(events[i]), publisher);
+            }
+            if (a.verdict == AdmissionVerdict::busy || a.verdict == AdmissionVerdict::failed) {
+                results[i] = refuse(publisher, a.verdict == AdmissionVerdict::busy ? PublishStatus::busy
+                                                                                   : PublishStatus::failed,
+                                    std::move(a.error));
+                refused_at = k;
+                return false;
+            }
+            if (a.verdict == AdmissionVerdict::duplicate) duplicates_.fetch_add(1, std::memory_order_relaxed);
+            wait_for = std::max(wait_for, a.ticket);
+            admitted.push_back(i);
+            return true;
+        });
+        for (std::size_t k = called; k < end - begin; ++k) {
+            const std::size_t i = routed[begin + k].second;
+            results[i] = refuse(publisher, PublishStatus::busy,
+                                refused_at != refused
+                                    ? "busy: an earlier event of this batch on the same shard was refused; retry later"
+                                    : "busy: the shard of '" + std::string(events[i].routing_key()) + "' holds " +
+                                          std::to_string(shards_[shard]->capacity()) +
+                                          " undelivered events; retry later");
+        }
+        std::string not_durable;
+        if (wait_for != 0) {
+            try {
+                stage_->wait_durable(shard, wait_for);  // sync = "full": once per shard, for the whole batch
+            } catch (const std::exception& e) {
+                not_durable = e.what();
+            }
+        }
+        for (const std::size_t i : admitted) {
+            results[i] = not_durable.empty() ? acknowledge(publisher, std::move(results[i]))
+                                             : refuse(publisher, PublishStatus::failed, not_durable);
+        }
+        begin = end;
+    }
+    return results;
 }
 
 void Bus::publish_async(const Endpoint* publisher, Event event, PublishCompletion done) {

@@ -116,6 +116,12 @@ public:
     /// first as the wire reader checks JSON (UTF-8 in every string, `data` one well-formed JSON value), since no
     /// parser has seen it. Thread-safe.
     PublishResult publish_abi(const Endpoint* publisher, Event event);
+    /// Publishes `events` in their order as publish() would each, but with one lock and at most one wake-up per
+    /// shard touched and, with sync = "full", one durability wait per shard: results[i] answers events[i]. Per shard
+    /// the accepted events are a prefix of that shard's events in the batch — once one is refused (full shard, store
+    /// back-pressure or failure), the later ones on the same shard are refused too (busy), so a conversation keeps
+    /// its order when the caller retries the refused ones. Thread-safe.
+    std::vector<PublishResult> publish_many(const Endpoint* publisher, std::vector<Event> events);
     /// Called once with the outcome of publish_async.
     using PublishCompletion = std::function<void(PublishResult)>;
     /// publish() without the durability wait: `done` is called exactly once with what publish() would have returned

@@ -58,6 +58,26 @@ public:
         if (schedule) post_batch();
         return true;
     }
+    /// try_admit for a batch: under one lock, calls `admit_one(k, Admission&)` for k = 0, 1, ... while k < `count`,
+    /// the shard has room and the previous call returned true; then at most one wake-up. Returns how many calls were
+    /// made (the events from there on were not admitted: the shard is full, or admit_one refused one).
+    template <typename AdmitOne>
+    std::size_t try_admit_many(std::size_t count, AdmitOne&& admit_one) {
+        bool schedule = false;
+        std::size_t called = 0;
+        {
+            std::lock_guard lock(mutex_);
+            Queue queue(*this);
+            while (called < count && depth_.load(std::memory_order_relaxed) < capacity_) {
+                const bool go_on = admit_one(called, static_cast<Admission&>(queue));
+                ++called;
+                if (!go_on) break;
+            }
+            if (!scheduled_ && front_ready()) schedule = scheduled_ = true;
+        }
+        if (schedule) post_batch();
+        return called;
+    }
     /// The shard's journal is durable up to `ticket`: deliveries waiting for it may go. Thread-safe (the store's
     /// writer calls it).
     void mark_durable(std::uint64_t ticket);
