@@ -328,6 +328,25 @@ PublishResult Bus::publish_abi(const Endpoint* publisher, Event event) {
     return publish(publisher, std::move(event));
 }
 
+std::vector<PublishResult> Bus::publish_abi_many(const Endpoint* publisher, std::vector<Event> events) {
+    std::vector<PublishResult> results(events.size());
+    std::vector<Event> batch;
+    batch.reserve(events.size());
+    std::vector<std::size_t> position;  // batch index -> events index
+    position.reserve(events.size());
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        if (auto refused = check_abi(publisher, events[i])) {
+            results[i] = std::move(*refused);
+            continue;
+        }
+        batch.push_back(std::move(events[i]));
+        position.push_back(i);
+    }
+    auto answered = publish_many(publisher, std::move(batch));
+    for (std::size_t k = 0; k < answered.size(); ++k) results[position[k]] = std::move(answered[k]);
+    return results;
+}
+
 void Bus::publish_abi_async(const Endpoint* publisher, Event event, PublishCompletion done) {
     if (auto refused = check_abi(publisher, event)) return done(std::move(*refused));
     publish_async(publisher, std::move(event), std::move(done));

@@ -122,6 +122,9 @@ public:
     /// back-pressure or failure), the later ones on the same shard are refused too (busy), so a conversation keeps
     /// its order when the caller retries the refused ones. Thread-safe.
     std::vector<PublishResult> publish_many(const Endpoint* publisher, std::vector<Event> events);
+    /// publish_many() of events built from the C ABI: each text is checked as publish_abi() checks it, a failing one
+    /// is answered invalid and the rest go on as one batch.
+    std::vector<PublishResult> publish_abi_many(const Endpoint* publisher, std::vector<Event> events);
     /// Called once with the outcome of publish_async.
     using PublishCompletion = std::function<void(PublishResult)>;
     /// publish() without the durability wait: `done` is called exactly once with what publish() would have returned

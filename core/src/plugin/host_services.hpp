@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -25,6 +26,12 @@ public:
     virtual PublishResult publish(const Endpoint* publisher, Event event) = 0;
     /// publish() whose outcome goes to `done`, once, when the event is as durable as promised (Bus::publish_async:
     /// possibly before this returns, otherwise on the store's writer thread). Thread-safe.
+    /// publish() of a batch (Bus::publish_many): results[i] answers events[i]. Thread-safe.
+    virtual std::vector<PublishResult> publish_many(const Endpoint* publisher, std::vector<Event> events) {
+        std::vector<PublishResult> results;
+        for (auto& event : events) results.push_back(publish(publisher, std::move(event)));
+        return results;
+    }
     virtual void publish_async(const Endpoint* publisher, Event event, std::function<void(PublishResult)> done) {
         done(publish(publisher, std::move(event)));
     }

@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "state/plugin_state.hpp"
 
@@ -39,6 +40,7 @@ PluginInstance::PluginInstance(std::shared_ptr<const PluginLibrary> library, Hos
     host_table_.schedule_timer_at = &host_schedule_timer_at;
     host_table_.get_conversation_state = &host_get_conversation_state;
     host_table_.publish_async = &host_publish_async;
+    host_table_.publish_many = &host_publish_many;
 
     const cim_plugin_t& t = library_->table();
     const cim_rc_t rc = t.create(&host_table_, {config_json.data(), config_json.size()}, &instance_);
@@ -131,6 +133,42 @@ cim_rc_t PluginInstance::host_publish(cim_host_ctx_t* ctx, const cim_event_t* ev
         return fail(CIM_ERROR, std::string("publish: ") + e.what());
     } catch (...) {
         return fail(CIM_ERROR, "publish: unknown error");
+    }
+}
+
+cim_rc_t PluginInstance::host_publish_many(cim_host_ctx_t* ctx, const cim_event_t* events, std::size_t count,
+                                           cim_rc_t* results) {
+    try {
+        if (count == 0) {
+            last_host_error.clear();
+            return CIM_OK;
+        }
+        if (events == nullptr || results == nullptr) return fail(CIM_INVALID, "publish_many: events or results is NULL");
+        PluginInstance& plugin = self(ctx);
+        std::vector<Event> batch;
+        batch.reserve(count);
+        for (std::size_t i = 0; i < count; ++i) batch.push_back(from_abi(events[i]));
+        const auto answered = plugin.host_.publish_many(&plugin, std::move(batch));
+        cim_rc_t first = CIM_OK;
+        std::string why;
+        for (std::size_t i = 0; i < count; ++i) {
+            results[i] = to_rc(answered[i].status);
+            if (first == CIM_OK && results[i] != CIM_OK) {
+                first = results[i];
+                why = "event " + std::to_string(i) + ": " + answered[i].error;
+            }
+        }
+        if (first == CIM_OK) {
+            last_host_error.clear();
+            return CIM_OK;
+        }
+        return fail(first, std::move(why));
+    } catch (const std::exception& e) {
+        for (std::size_t i = 0; results != nullptr && i < count; ++i) results[i] = CIM_ERROR;
+        return fail(CIM_ERROR, std::string("publish_many: ") + e.what());
+    } catch (...) {
+        for (std::size_t i = 0; results != nullptr && i < count; ++i) results[i] = CIM_ERROR;
+        return fail(CIM_ERROR, "publish_many: unknown error");
     }
 }
 

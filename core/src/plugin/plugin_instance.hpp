@@ -66,6 +66,8 @@ private:
                                            std::uint64_t token);
     static cim_rc_t host_get_conversation_state(cim_host_ctx_t* ctx, cim_str_t id, cim_receive_json_fn receive,
                                                 void* user);
+    static cim_rc_t host_publish_many(cim_host_ctx_t* ctx, const cim_event_t* events, std::size_t count,
+                                      cim_rc_t* results);
     static cim_rc_t host_publish_async(cim_host_ctx_t* ctx, const cim_event_t* event, cim_publish_done_fn done,
                                        void* user);
     /// Waits until every publish_async completion of this instance has been called (abi.h: never after destroy).

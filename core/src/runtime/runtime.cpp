@@ -239,24 +239,11 @@ PublishResult Runtime::publish_json(std::string_view json) {
 std::vector<PublishResult> Runtime::publish_many(const std::vector<cim::OutgoingEvent>& events) {
     std::vector<core::Event> batch;
     batch.reserve(events.size());
-    std::vector<PublishResult> results(events.size());
-    std::vector<std::size_t> position;  // batch index -> events index: texts that fail the ABI checks stay out
-    position.reserve(events.size());
-    for (std::size_t i = 0; i < events.size(); ++i) {
-        const cim_event_t view = events[i].abi();
-        core::Event event = core::from_abi(view);
-        try {
-            core::check_event_text(event);
-        } catch (const core::EventError& e) {
-            results[i] = {PublishStatus::invalid, e.what(), {}};
-            continue;
-        }
-        batch.push_back(std::move(event));
-        position.push_back(i);
+    for (const auto& event : events) {
+        const cim_event_t view = event.abi();
+        batch.push_back(core::from_abi(view));
     }
-    auto answered = impl_->bus->publish_many(nullptr, std::move(batch));
-    for (std::size_t k = 0; k < answered.size(); ++k) results[position[k]] = std::move(answered[k]);
-    return results;
+    return impl_->bus->publish_abi_many(nullptr, std::move(batch));
 }
 
 std::vector<PublishResult> Runtime::publish_many_json(const std::vector<std::string>& lines) {

@@ -24,6 +24,9 @@ public:
     PublishResult publish(const Endpoint* publisher, Event event) override {
         return bus_.publish_abi(publisher, std::move(event));  // plugins and handlers publish through the C ABI
     }
+    std::vector<PublishResult> publish_many(const Endpoint* publisher, std::vector<Event> events) override {
+        return bus_.publish_abi_many(publisher, std::move(events));
+    }
     void publish_async(const Endpoint* publisher, Event event, std::function<void(PublishResult)> done) override {
         bus_.publish_abi_async(publisher, std::move(event), std::move(done));
     }

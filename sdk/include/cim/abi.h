@@ -448,6 +448,24 @@ typedef struct cim_host_t {
      *   sync = "full", one completion record per event, released at its commit. Since 1.3.
      */
     cim_rc_t (*publish_async)(cim_host_ctx_t* ctx, const cim_event_t* event, cim_publish_done_fn done, void* user);
+
+    /**
+     * publish_many — publish `count` events in their order, as `count` publish calls would, but with one shard lock
+     *   and at most one worker wake-up per shard the batch touches and, with store.sync = "full", one wait for the
+     *   disk per shard: what a plugin that forwards a burst (a connector's batch, a replay) should call.
+     * Caller: as for publish. Required: yes (1.3+).
+     * @param events   `count` events, each as for publish.
+     * @param count    how many; 0 does nothing and returns CIM_OK.
+     * @param results  `count` codes the host fills: results[i] is what publish would have returned for events[i].
+     *   Per conversation the accepted events are a prefix of its events in the batch: once one is refused (CIM_BUSY:
+     *   a full shard or store back-pressure; CIM_ERROR: the store cannot write), the later ones of the same shard
+     *   are refused CIM_BUSY too, so retrying the refused ones in order keeps every conversation's order.
+     * @return CIM_OK when every event was accepted; otherwise the first refusal's code, and `last_error` on this
+     *   thread explains that one ("event <i>: <why>").
+     * OWNERSHIP: as for publish; `results` is the caller's. Cost: publish's per-event validation and journal copy;
+     *   the lock, wake-up and disk wait once per shard instead of once per event. Since 1.3.
+     */
+    cim_rc_t (*publish_many)(cim_host_ctx_t* ctx, const cim_event_t* events, size_t count, cim_rc_t* results);
 } cim_host_t;
 
 /* ------------------------------------------------------------------------------------------------------------------

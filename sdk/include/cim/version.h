@@ -15,8 +15,8 @@
  *   1.1  host callbacks get_conversation and get_customer_journey appended to cim_host_t (read tracked state).
  *   1.2  plugin state kept by the runtime (state_put/get/delete/list/scopes), persistent timers (schedule_timer_at)
  *        and the cheap conversation query (get_conversation_state) appended to cim_host_t; rc CIM_NOT_FOUND.
- *   1.3  asynchronous publish (publish_async, cim_publish_done_fn) appended to cim_host_t: the outcome arrives
- *        once the event is as durable as promised.
+ *   1.3  asynchronous publish (publish_async, cim_publish_done_fn: the outcome arrives once the event is as
+ *        durable as promised) and batch admission (publish_many) appended to cim_host_t.
  */
 #ifndef CIM_VERSION_H
 #define CIM_VERSION_H

@@ -1,13 +1,14 @@
-// Publishes with cim::Host::publish_async (ABI 1.3) and writes down every completion, for the tests of what a
-// completion reports: each CUSTOMER_MESSAGE makes it publish `count` BOT_MESSAGEs (ids "<message id>/<i>", `padding`
-// bytes of text each) into the same conversation — after waiting, when `wait_for` names a file, until that file
-// exists (so a test can fill the disk in between). Each completion appends "<i> <code> <event id or error>\n" to
-// the file `results`.
+// Publishes with cim::Host::publish_async or, with `mode = "many"`, in one cim::Host::publish_many call (ABI 1.3),
+// and writes down every outcome, for the tests of what each reports: each CUSTOMER_MESSAGE makes it publish `count`
+// BOT_MESSAGEs (ids "<message id>/<i>", `padding` bytes of text each) into the same conversation — after waiting,
+// when `wait_for` names a file, until that file exists (so a test can fill the disk in between). Each outcome
+// appends "<i> <code> <event id or error>\n" to the file `results`.
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "cim/sdk.hpp"
 
@@ -18,7 +19,8 @@ public:
           results_(config().value("results", std::string())),
           wait_for_(config().value("wait_for", std::string())),
           count_(config().value("count", 1)),
-          padding_(config().value("padding", 0)) {}
+          padding_(config().value("padding", 0)),
+          many_(config().value("mode", std::string("async")) == "many") {}
 
     static cim::Manifest manifest() {
         cim::Manifest m;
@@ -32,7 +34,8 @@ public:
                             {{"results", {{"type", "string"}}},
                              {"wait_for", {{"type", "string"}}},
                              {"count", {{"type", "integer"}, {"minimum", 1}}},
-                             {"padding", {{"type", "integer"}, {"minimum", 0}}}}}};
+                             {"padding", {{"type", "integer"}, {"minimum", 0}}},
+                             {"mode", {{"type", "string"}, {"enum", {"async", "many"}}}}}}};
         return m;
     }
 
@@ -44,19 +47,32 @@ public:
             }
         }
         const std::string text(static_cast<std::size_t>(padding_), 'x');
+        std::vector<cim::OutgoingEvent> replies;
         for (int i = 0; i < count_; ++i) {
-            auto reply = cim::OutgoingEvent("BOT_MESSAGE")
-                             .reply_to(event)
-                             .id(std::string(event.id()) + "/" + std::to_string(i))
-                             .emitter(cim::EmitterType::bot, "async_publisher")
-                             .data({{"body", {{"type", "PLAIN"}, {"markdownText", text}}}});
-            host().publish_async(reply, [this, i](const cim::PublishResult& result) {
-                std::lock_guard lock(mutex_);
-                std::ofstream(results_, std::ios::app)
-                    << i << ' ' << result.code << ' ' << (result.ok() ? result.event_id : result.error) << '\n';
-            });
+            replies.push_back(cim::OutgoingEvent("BOT_MESSAGE")
+                                  .reply_to(event)
+                                  .id(std::string(event.id()) + "/" + std::to_string(i))
+                                  .emitter(cim::EmitterType::bot, "async_publisher")
+                                  .data({{"body", {{"type", "PLAIN"}, {"markdownText", text}}}}));
+        }
+        if (many_) {
+            const auto results = host().publish_many(replies);
+            for (std::size_t i = 0; i < results.size(); ++i) record(static_cast<int>(i), results[i], replies[i].id());
+            return;
+        }
+        for (int i = 0; i < count_; ++i) {
+            host().publish_async(replies[static_cast<std::size_t>(i)],
+                                 [this, i](const cim::PublishResult& result) { record(i, result, result.event_id); });
         }
     }
+
+private:
+    void record(int i, const cim::PublishResult& result, const std::string& id) {
+        std::lock_guard lock(mutex_);
+        std::ofstream(results_, std::ios::app) << i << ' ' << result.code << ' ' << (result.ok() ? id : result.error) << '\n';
+    }
+
+public:
 
 private:
     std::mutex mutex_;
@@ -64,6 +80,7 @@ private:
     std::string wait_for_;
     int count_;
     int padding_;
+    bool many_;
 };
 
 CIM_PLUGIN(AsyncPublisher);
