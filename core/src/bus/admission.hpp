@@ -51,6 +51,9 @@ public:
     /// wait_durable without the wait: `done` is called once with an empty error when `ticket` is durable, with the
     /// store's failure otherwise (Store::when_durable says on which thread).
     virtual void when_durable(std::size_t shard, std::uint64_t ticket, std::function<void(const std::string&)> done) = 0;
+    /// Why a blocking publish on this thread must be refused before admission (its durability wait would be for a
+    /// commit only this thread can make: a publish_async completion with sync = "full"); empty when it need not be.
+    virtual std::string blocking_publish_refusal() const { return {}; }
 };
 
 }  // namespace cim::core

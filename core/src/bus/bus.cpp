@@ -188,6 +188,13 @@ Bus::Admitted Bus::admit(const Endpoint* publisher, Event event) {
 }
 
 PublishResult Bus::publish(const Endpoint* publisher, Event event) {
+    // Refused before admission, so the refusal leaves no trace: admitted, the event would be journaled and delivered
+    // although its publisher was told it failed.
+    if (stage_ != nullptr) {
+        if (std::string why = stage_->blocking_publish_refusal(); !why.empty()) {
+            return refuse(publisher, PublishStatus::failed, std::move(why));
+        }
+    }
     Admitted admitted = admit(publisher, std::move(event));
     if (admitted.refused) return std::move(*admitted.refused);
     if (admitted.ticket != 0) {

@@ -50,6 +50,11 @@ public:
     void when_durable(std::size_t shard, std::uint64_t ticket, std::function<void(const std::string&)> done) override {
         store_.when_durable(shard, ticket, std::move(done));
     }
+    std::string blocking_publish_refusal() const override {
+        if (!store_.acknowledge_after_durable() || !store_.on_writer_thread()) return {};
+        return "a blocking publish from a publish_async completion would wait for itself (store.sync = \"full\"); "
+               "not accepted: use publish_async there";
+    }
 
     /// Every partition snapshots its tracker once `events` (all partitions together) were journaled since the
     /// last round, if the store keeps snapshots; 0: never. Before start.

@@ -15,7 +15,7 @@ namespace cim::core {
 namespace {
 
 // Set on the writer's thread, where when_durable completions run: a blocking wait there would wait for itself.
-thread_local bool on_writer_thread = false;
+thread_local bool on_writer = false;
 
 constexpr const char* schema_sql = R"sql(
 CREATE TABLE IF NOT EXISTS journal (
@@ -221,7 +221,7 @@ void SqliteStore::wait_durable(std::size_t partition, std::uint64_t ticket) {
     Partition& p = *partitions_[partition % partitions_.size()];
     std::unique_lock lock(p.mutex);
     if (p.durable >= ticket) return;
-    if (on_writer_thread) {
+    if (on_writer) {
         // A when_durable completion publishing with the blocking call would wait for the commit only it can make.
         throw StoreError("store " + path_.string() + ": a blocking publish from a publish_async completion would wait "
                          "for itself; use publish_async there");
@@ -237,21 +237,25 @@ void SqliteStore::wait_durable(std::size_t partition, std::uint64_t ticket) {
                                         "same id is safe)");
 }
 
+bool SqliteStore::on_writer_thread() const { return on_writer; }
+
 void SqliteStore::when_durable(std::size_t partition, std::uint64_t ticket, DurableCompletion done) {
     Partition& p = *partitions_[partition % partitions_.size()];
+    bool durable = false;
     {
+        // Decided once, under the lock: read again after it, `failing_` may have flipped back (the writer recovered)
+        // with `ticket` still not written, and the event would be acknowledged before it is on disk.
         std::lock_guard lock(p.mutex);
-        if (p.durable < ticket && !failing_) {
+        durable = p.durable >= ticket;
+        if (!durable && !failing_) {
             p.completions.emplace_back(ticket, std::move(done));
             return;
         }
     }
-    if (failing_ && p.durable < ticket) {
-        done(health().failure + " (the event is kept and written when the store recovers; a retry with the same id is "
-                                "safe)");
-        return;
-    }
-    done({});
+    if (durable) return done({});
+    std::string failure = health().failure;
+    if (failure.empty()) failure = "store " + path_.string() + ": cannot write (it has just recovered)";
+    done(failure + " (the event is kept and written when the store recovers; a retry with the same id is safe)");
 }
 
 void SqliteStore::complete(Partition& p, std::uint64_t durable, const std::string& error) {
@@ -295,7 +299,7 @@ bool SqliteStore::flush(std::chrono::milliseconds limit) {
 }
 
 void SqliteStore::write_loop() {
-    on_writer_thread = true;
+    on_writer = true;
     Batch batch;  // survives a failed commit: the retry writes the same events
     auto retry_in = first_retry;
     for (;;) {

@@ -35,6 +35,7 @@ public:
     void wait_durable(std::size_t partition, std::uint64_t ticket) override;
     void when_durable(std::size_t partition, std::uint64_t ticket, DurableCompletion done) override;
     bool acknowledge_after_durable() const override { return sync_ == "full"; }
+    bool on_writer_thread() const override;
     bool accepting() const override;
     StoreHealth health() const override;
     void set_durable_listener(DurableListener listener) override { listener_ = std::move(listener); }

@@ -89,6 +89,8 @@ public:
     virtual void when_durable(std::size_t partition, std::uint64_t ticket, DurableCompletion done) = 0;
     /// Whether publish must wait_durable before returning success (sync = "full"), and delivery wait for it too.
     virtual bool acknowledge_after_durable() const = 0;
+    /// True on the thread that runs when_durable completions: a wait_durable there would wait for itself.
+    virtual bool on_writer_thread() const { return false; }
     /// Whether the store takes appends: false while writes fail, or while the backlog of appended but uncommitted
     /// events is at its bound (back-pressure; `health.writable` stays true then). Cheap (atomics), for every publish.
     virtual bool accepting() const = 0;
