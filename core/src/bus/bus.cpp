@@ -215,6 +215,12 @@ std::vector<PublishResult> Bus::publish_many(const Endpoint* publisher, std::vec
     } release{*this};
     const std::size_t n = events.size();
     std::vector<PublishResult> results(n);
+    if (stage_ != nullptr) {  // as in publish(): refused before anything is admitted
+        if (std::string why = stage_->blocking_publish_refusal(); !why.empty()) {
+            for (auto& r : results) r = refuse(publisher, PublishStatus::failed, why);
+            return results;
+        }
+    }
     const State state = state_.load();
     if (state != State::running && state != State::stopping) {
         for (auto& r : results) {

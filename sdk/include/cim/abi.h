@@ -437,9 +437,10 @@ typedef struct cim_host_t {
      *   `done` must be short and must not block: the next commit waits for it. It may call publish_async, the state
      *   callbacks, now_ms and log. State writes made in `done` form one unit committed with the store's next commit
      *   and, unlike other writes, are not waited for even with sync = "full" (the wait would be for the commit its
-     *   own thread makes); a blocking `publish` from it is refused with CIM_ERROR for the same reason. Hand real
-     *   work to your own thread. `done` may run after `stop` returned, while the runtime writes out what it
-     *   accepted; never after `destroy`: the host waits for every outstanding completion before calling it.
+     *   own thread makes); a blocking `publish` or `publish_many` from it is refused with CIM_ERROR for the same
+     *   reason, and nothing of it is accepted. Hand real work to your own thread. `done` may run after `stop`
+     *   returned, while the runtime writes out what it accepted; never after `destroy`: the host waits for every
+     *   outstanding completion before calling it.
      * @param user   handed to `done` unchanged.
      * @return CIM_OK when `done` will be (or already was) called; CIM_INVALID when `event` or `done` is NULL (`done`
      *   is not called).
