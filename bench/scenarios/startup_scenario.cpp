@@ -62,6 +62,13 @@ Measurement write_startup_journal(const std::filesystem::path& journal, std::siz
         publish(event("CHANNEL_SESSION_ENDED", c, "CONNECTOR", "web"));
     }
     runtime->drain();
+    // The scenario's closed conversations are past their grace period (1 s): wait until they have left memory, so
+    // the snapshots written at stop hold what a runtime in steady state holds — the open conversations and the
+    // evicted ids — and not the last seconds' closures, whose number would grow with the writing time.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (runtime->metrics().conversations_evicted < closed && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
     runtime->stop();
     Measurement m;
     m.name = "startup journal";

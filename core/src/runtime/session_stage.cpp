@@ -216,44 +216,48 @@ void SessionStage::snapshot_all() {
 }
 
 void SessionStage::restore_snapshots(std::vector<std::int64_t>& covered) {
-    std::vector<PartitionSnapshot> snapshots;
+    bool layout_reported = false;
+    bool any = false;
+    std::vector<bool> restored(trackers_.size(), false);
     try {
-        snapshots = store_.read_snapshots();
+        store_.read_snapshots([&](const PartitionSnapshot& snapshot) {  // newest first within each partition
+            any = true;
+            if (snapshot.partitions != trackers_.size()) {
+                if (!layout_reported && logger_) {
+                    logger_->warn("sessions: the snapshots were written with {} partitions and the runtime now has {} "
+                                  "shards (runtime.shards): replaying the whole journal", snapshot.partitions,
+                                  trackers_.size());
+                }
+                layout_reported = true;
+                return false;
+            }
+            if (snapshot.partition >= trackers_.size() || restored[snapshot.partition]) return false;
+            SessionTracker tracker(options_);
+            try {
+                tracker.restore_snapshot(snapshot.body);
+            } catch (const SnapshotError& e) {
+                if (logger_) {
+                    logger_->warn("sessions: the snapshot of partition {} at journal seq {} cannot be restored ({}); "
+                                  "trying an older one, else replaying the partition's journal",
+                                  snapshot.partition, snapshot.seq, e.what());
+                }
+                return false;
+            }
+            trackers_[snapshot.partition] = std::move(tracker);
+            covered[snapshot.partition] = snapshot.seq;
+            restored[snapshot.partition] = true;
+            restored_from_snapshot_.fetch_add(1, std::memory_order_relaxed);
+            return true;  // its older snapshots are not even read
+        });
     } catch (const StoreError& e) {
         if (logger_) logger_->warn("sessions: {}; replaying the whole journal instead", e.what());
+        std::fill(covered.begin(), covered.end(), 0);
+        for (auto& tracker : trackers_) tracker = SessionTracker(options_);
+        restored_from_snapshot_.store(0, std::memory_order_relaxed);
         return;
     }
-    bool layout_reported = false;
-    std::vector<bool> restored(trackers_.size(), false);
-    for (const PartitionSnapshot& snapshot : snapshots) {  // newest first within each partition
-        if (snapshot.partitions != trackers_.size()) {
-            if (!layout_reported && logger_) {
-                logger_->warn("sessions: the snapshots were written with {} partitions and the runtime now has {} "
-                              "shards (runtime.shards): replaying the whole journal", snapshot.partitions,
-                              trackers_.size());
-            }
-            layout_reported = true;
-            continue;
-        }
-        if (snapshot.partition >= trackers_.size() || restored[snapshot.partition]) continue;
-        SessionTracker tracker(options_);
-        try {
-            tracker.restore_snapshot(snapshot.body);
-        } catch (const SnapshotError& e) {
-            if (logger_) {
-                logger_->warn("sessions: the snapshot of partition {} at journal seq {} cannot be restored ({}); "
-                              "trying an older one, else replaying the partition's journal",
-                              snapshot.partition, snapshot.seq, e.what());
-            }
-            continue;
-        }
-        trackers_[snapshot.partition] = std::move(tracker);
-        covered[snapshot.partition] = snapshot.seq;
-        restored[snapshot.partition] = true;
-        restored_from_snapshot_.fetch_add(1, std::memory_order_relaxed);
-    }
     const auto missing = static_cast<std::size_t>(std::count(restored.begin(), restored.end(), false));
-    if (missing > 0 && !snapshots.empty() && !layout_reported && logger_) {
+    if (missing > 0 && any && !layout_reported && logger_) {
         logger_->warn("sessions: {} of {} partitions have no usable snapshot: their journal is replayed from the start",
                       missing, trackers_.size());
     }

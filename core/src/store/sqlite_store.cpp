@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <optional>
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -612,20 +613,21 @@ void SqliteStore::write_snapshot(std::size_t partition, const PendingSnapshot& s
     if (sqlite3_step(prune.handle) != SQLITE_DONE) throw StoreError(sqlite3_errmsg(db_));
 }
 
-std::vector<PartitionSnapshot> SqliteStore::read_snapshots() {
-    std::vector<PartitionSnapshot> out;
+void SqliteStore::read_snapshots(const std::function<bool(const PartitionSnapshot&)>& use) {
     sqlite3* db = open_database(path_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
     int rc = SQLITE_OK;
     try {
         Statement query(db, "SELECT partition, partitions, seq, body FROM snapshots ORDER BY partition, seq DESC");
+        std::optional<std::size_t> restored_partition;  // rows come by partition: one "done" suffices
         while ((rc = sqlite3_step(query.handle)) == SQLITE_ROW) {
             PartitionSnapshot snapshot;
             snapshot.partition = static_cast<std::size_t>(sqlite3_column_int64(query.handle, 0));
+            if (restored_partition == snapshot.partition) continue;  // its body (overflow pages) is never fetched
             snapshot.partitions = static_cast<std::size_t>(sqlite3_column_int64(query.handle, 1));
             snapshot.seq = sqlite3_column_int64(query.handle, 2);
             const auto* bytes = static_cast<const char*>(sqlite3_column_blob(query.handle, 3));
             snapshot.body.assign(bytes != nullptr ? bytes : "", static_cast<std::size_t>(sqlite3_column_bytes(query.handle, 3)));
-            out.push_back(std::move(snapshot));
+            if (use(snapshot)) restored_partition = snapshot.partition;
         }
     } catch (const StoreError&) {
         rc = SQLITE_ERROR;
@@ -636,7 +638,6 @@ std::vector<PartitionSnapshot> SqliteStore::read_snapshots() {
         throw StoreError("store " + path_.string() + ": cannot read snapshots: " + reason);
     }
     sqlite3_close(db);
-    return out;
 }
 
 std::unique_ptr<Store> open_store(const StoreSection& section, std::size_t partitions, StoreAccess access,

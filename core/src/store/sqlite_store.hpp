@@ -46,7 +46,7 @@ public:
     void read_state(const std::function<void(const StateWrite&)>& visit) override;
     void append_snapshot(std::size_t partition, std::string body) override;
     bool keeps_snapshots() const override { return true; }
-    std::vector<PartitionSnapshot> read_snapshots() override;
+    void read_snapshots(const std::function<bool(const PartitionSnapshot&)>& use) override;
 
 private:
     // A snapshot waiting for the writer, placed before pending[position] (position == size: after all of them).

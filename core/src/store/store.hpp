@@ -122,8 +122,11 @@ public:
     virtual void append_snapshot(std::size_t /*partition*/, std::string /*body*/) {}
     /// Whether append_snapshot keeps anything (so a caller need not serialise for nothing).
     virtual bool keeps_snapshots() const { return false; }
-    /// Every kept snapshot, newest first within each partition. Empty for a store that keeps none.
-    virtual std::vector<PartitionSnapshot> read_snapshots() { return {}; }
+    /// Offers the kept snapshots to `use`, newest first within each partition, until `use` returns true for one of
+    /// the partition's (it restored from it): the older snapshots of that partition are then skipped unread, so a
+    /// start reads one body per partition — the fallback to an older one costs only when the newest is unusable.
+    /// Nothing for a store that keeps none. Throws StoreError when the store cannot be read.
+    virtual void read_snapshots(const std::function<bool(const PartitionSnapshot&)>& /*use*/) {}
 
     /// Reads of the journal so far (read_journal and what uses it), and the entries they visited. Thread-safe.
     JournalReads journal_reads() const noexcept {
