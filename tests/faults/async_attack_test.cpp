@@ -128,6 +128,15 @@ struct PendingPost {
     }
 };
 
+/// `count` posts, ids "<prefix>0".., each from its own customer "+<i>" on its own connection and thread.
+std::vector<std::unique_ptr<PendingPost>> post_each(std::uint16_t port, const std::string& prefix, int count) {
+    std::vector<std::unique_ptr<PendingPost>> pending;
+    for (int i = 0; i < count; ++i) {
+        pending.push_back(std::make_unique<PendingPost>(port, prefix + std::to_string(i), "+" + std::to_string(i)));
+    }
+    return pending;
+}
+
 /// Keep-alive connections posting as fast as they are answered until `stop`; what each was answered.
 struct Posters {
     std::atomic<bool> stop{false};
@@ -261,9 +270,7 @@ TEST_CASE("async attack: SIGTERM while every answer waits for a blocked commit s
     std::vector<std::unique_ptr<PendingPost>> pending;
     {
         WriteLock lock(dir.path / "journal.db");
-        for (int i = 0; i < 8; ++i) {
-            pending.push_back(std::make_unique<PendingPost>(runtime.port(), "p" + std::to_string(i), "+" + std::to_string(i)));
-        }
+        pending = post_each(runtime.port(), "p", 8);
         std::this_thread::sleep_for(500ms);
         for (const auto& p : pending) CHECK_FALSE(p->done);  // all waiting for the commit
         runtime.process().send_signal(SIGTERM);
@@ -292,9 +299,7 @@ TEST_CASE("async attack: a reload of the channel while its answers wait for a bl
     std::vector<std::unique_ptr<PendingPost>> pending;
     {
         WriteLock lock(dir.path / "journal.db");
-        for (int i = 0; i < 8; ++i) {
-            pending.push_back(std::make_unique<PendingPost>(runtime.port(), "r" + std::to_string(i), "+" + std::to_string(i)));
-        }
+        pending = post_each(runtime.port(), "r", 8);
         std::this_thread::sleep_for(500ms);
         for (const auto& p : pending) CHECK_FALSE(p->done);
         runtime.write("max_connections = 999\n");  // the channel's table changes: the channel restarts
@@ -432,7 +437,7 @@ TEST_CASE("async attack: a disk that fills under eight keep-alive connections an
     std::vector<std::unique_ptr<PendingPost>> pending;
     {
         WriteLock lock(disk->path() / "journal.db");
-        for (int i = 0; i < 6; ++i) pending.push_back(std::make_unique<PendingPost>(runtime.port(), "f" + std::to_string(i), "+" + std::to_string(i)));
+        pending = post_each(runtime.port(), "f", 6);
         std::this_thread::sleep_for(300ms);
     }
     for (auto& p : pending) {
