@@ -125,6 +125,9 @@ int main(int argc, char** argv) {
     baseline(parse_dispatch, [&] { return cim::bench::run_parse_dispatch_loop(traffic); });
     baseline(nats, [&] { return cim::bench::run_nats_baseline(traffic, paths.work_dir); });
     baseline(sqlite, [&] { return cim::bench::run_sqlite_baseline(traffic, paths.work_dir, "normal", 1000); });
+    // The durable path's baseline: FULL sync with the batching the bench's publisher uses (publish_many of 64).
+    const std::string sqlite_full = "sqlite batched inserts (full, 64 rows)";
+    baseline(sqlite_full, [&] { return cim::bench::run_sqlite_baseline(traffic, paths.work_dir, "full", 64); });
     const std::string bare_http = "bare http 202 (16 clients)";
     baseline(bare_http, [&] { return cim::bench::run_http_baseline(quick ? 20000 : 100000, 16); });
 
@@ -150,9 +153,10 @@ int main(int argc, char** argv) {
                times(versus(m, dispatch)) + " dispatch loop";
     };
 
-    const auto runtime = [&](std::string name, bool sessions, std::string store, int threads) {
+    const auto runtime = [&](std::string name, bool sessions, std::string store, int threads,
+                             std::string sync = "normal") {
         return [=, &traffic, &paths] {
-            return cim::bench::run_runtime_scenario({name, sessions, store, "normal", threads, !throughput_only}, traffic,
+            return cim::bench::run_runtime_scenario({name, sessions, store, sync, threads, !throughput_only}, traffic,
                                                     paths);
         };
     };
@@ -164,6 +168,10 @@ int main(int argc, char** argv) {
     scenario("3 bus + sessions + sqlite", runtime("sqlite", true, "sqlite", 2), sqlite, [&](const Measurement& m) {
         return times(versus(m, sqlite)) + " raw SQLite batched inserts (budget >= 0.8x)";
     });
+    scenario("3b bus + sessions + sqlite full", runtime("sqlitefull", true, "sqlite", 2, "full"), sqlite_full,
+             [&](const Measurement& m) {
+                 return times(versus(m, sqlite_full)) + " raw SQLite, FULL sync, 64 rows a commit (budget >= 0.8x)";
+             });
     scenario("4 http ingest", [&] {
         return cim::bench::run_http_scenario(quick ? 20000 : 100000, 4, paths, channel_plugin);
     }, nats, [&](const Measurement& m) { return times(versus(m, nats)) + " nats-server (HTTP round trips, 4 clients)"; });

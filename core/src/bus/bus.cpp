@@ -257,13 +257,20 @@ std::vector<PublishResult> Bus::publish_many(const Endpoint* publisher, std::vec
     }
     std::stable_sort(routed.begin(), routed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
 
+    // First every shard's admission, then the waits: the whole batch is appended before anyone waits, so with
+    // sync = "full" it goes to disk in the writer's next commit instead of one commit per shard.
+    struct ShardWait {
+        std::size_t shard = 0;
+        std::uint64_t ticket = 0;
+        std::size_t first = 0, last = 0;  // its admitted events: admitted[first, last)
+    };
     std::vector<std::size_t> admitted;
+    std::vector<ShardWait> waits;
     for (std::size_t begin = 0; begin < routed.size();) {
         const std::size_t shard = routed[begin].first;
         std::size_t end = begin;
         while (end < routed.size() && routed[end].first == shard) ++end;
-        admitted.clear();
-        std::uint64_t wait_for = 0;
+        ShardWait wait{shard, 0, admitted.size(), admitted.size()};
         std::size_t refused_at = refused;
         const std::size_t called = shards_[shard]->try_admit_many(end - begin, [&](std::size_t k, Admission& admission) {
             const std::size_t i = routed[begin + k].second;
@@ -281,7 +288,7 @@ std::vector<PublishResult> Bus::publish_many(const Endpoint* publisher, std::vec
                 return false;
             }
             if (a.verdict == AdmissionVerdict::duplicate) duplicates_.fetch_add(1, std::memory_order_relaxed);
-            wait_for = std::max(wait_for, a.ticket);
+            wait.ticket = std::max(wait.ticket, a.ticket);
             admitted.push_back(i);
             return true;
         });
@@ -294,19 +301,24 @@ std::vector<PublishResult> Bus::publish_many(const Endpoint* publisher, std::vec
                                           std::to_string(shards_[shard]->capacity()) +
                                           " undelivered events; retry later");
         }
+        wait.last = admitted.size();
+        waits.push_back(wait);
+        begin = end;
+    }
+    for (const ShardWait& wait : waits) {
         std::string not_durable;
-        if (wait_for != 0) {
+        if (wait.ticket != 0) {
             try {
-                stage_->wait_durable(shard, wait_for);  // sync = "full": once per shard, for the whole batch
+                stage_->wait_durable(wait.shard, wait.ticket);  // sync = "full": once per shard, for the whole batch
             } catch (const std::exception& e) {
                 not_durable = e.what();
             }
         }
-        for (const std::size_t i : admitted) {
+        for (std::size_t k = wait.first; k < wait.last; ++k) {
+            const std::size_t i = admitted[k];
             results[i] = not_durable.empty() ? acknowledge(publisher, std::move(results[i]))
                                              : refuse(publisher, PublishStatus::failed, not_durable);
         }
-        begin = end;
     }
     return results;
 }
