@@ -130,40 +130,51 @@ PublishResult Bus::acknowledge(const Endpoint* publisher, PublishResult result) 
     return result;
 }
 
-Bus::Admitted Bus::admit(const Endpoint* publisher, Event event) {
-    // The publish itself counts as in flight until admission is done, so stop() cannot miss an event that slips in
-    // while it flips the state; every queued event adds its own count (Shard's on_queued) before this one is released.
-    in_flight_.fetch_add(1);
-    struct Release {
-        Bus& bus;
-        ~Release() { bus.finish_one(); }
-    } release{*this};
+std::optional<PublishResult> Bus::refuse_at_door(const Endpoint* publisher, bool blocking) {
+    const State state = state_.load();
+    if (state != State::running && state != State::stopping) {
+        return refuse(publisher, PublishStatus::stopped,
+                      state == State::created ? "the runtime is not started" : "the runtime is stopped");
+    }
+    // Refused before admission, so the refusal leaves no trace: admitted, the event would be journaled and delivered
+    // although its publisher was told it failed.
+    if (blocking && stage_ != nullptr) {
+        if (std::string why = stage_->blocking_publish_refusal(); !why.empty()) {
+            return refuse(publisher, PublishStatus::failed, std::move(why));
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<PublishResult> Bus::check_and_stamp(const Endpoint* publisher, Event& event, const Wiring& wiring) {
+    try {
+        validate_event(event, catalogue_);
+    } catch (const EventError& e) {
+        return refuse(publisher, PublishStatus::invalid, e.what());
+    }
+    if (publisher != nullptr) {
+        const auto it = wiring.may_publish.find(publisher);
+        if (it == wiring.may_publish.end() || !it->second[event.kind]) {
+            return refuse(publisher, PublishStatus::not_declared,
+                          "plugin '" + publisher->name() + "' published " + event.name +
+                              ", which its manifest does not declare under publishes");
+        }
+    }
+    if (event.id.empty()) event.id = make_event_id();
+    if (event.timestamp_ms == 0) event.timestamp_ms = clock_.now_ms();
+    return std::nullopt;
+}
+
+Bus::Admitted Bus::admit(const Endpoint* publisher, Event event, bool blocking) {
+    // Every queued event adds its own in-flight count (Shard's on_queued) before this call's is released.
+    const InFlight counted(*this);
     Admitted out;
     auto refused = [&](PublishStatus status, std::string error) {
         out.refused = refuse(publisher, status, std::move(error));
         return std::move(out);
     };
-
-    const State state = state_.load();
-    if (state != State::running && state != State::stopping) {
-        return refused(PublishStatus::stopped,
-                       state == State::created ? "the runtime is not started" : "the runtime is stopped");
-    }
-    try {
-        validate_event(event, catalogue_);
-    } catch (const EventError& e) {
-        return refused(PublishStatus::invalid, e.what());
-    }
-    if (publisher != nullptr) {
-        const Wiring& wiring = *wiring_.load(std::memory_order_acquire);
-        const auto it = wiring.may_publish.find(publisher);
-        if (it == wiring.may_publish.end() || !it->second[event.kind]) {
-            return refused(PublishStatus::not_declared, "plugin '" + publisher->name() + "' published " + event.name +
-                                                            ", which its manifest does not declare under publishes");
-        }
-    }
-    if (event.id.empty()) event.id = make_event_id();
-    if (event.timestamp_ms == 0) event.timestamp_ms = clock_.now_ms();
+    if ((out.refused = refuse_at_door(publisher, blocking))) return out;
+    if ((out.refused = check_and_stamp(publisher, event, *wiring_.load(std::memory_order_acquire)))) return out;
 
     out.result = PublishResult{PublishStatus::accepted, {}, event.id};
     out.shard = shard_index(event.routing_key());
@@ -188,14 +199,7 @@ Bus::Admitted Bus::admit(const Endpoint* publisher, Event event) {
 }
 
 PublishResult Bus::publish(const Endpoint* publisher, Event event) {
-    // Refused before admission, so the refusal leaves no trace: admitted, the event would be journaled and delivered
-    // although its publisher was told it failed.
-    if (stage_ != nullptr) {
-        if (std::string why = stage_->blocking_publish_refusal(); !why.empty()) {
-            return refuse(publisher, PublishStatus::failed, std::move(why));
-        }
-    }
-    Admitted admitted = admit(publisher, std::move(event));
+    Admitted admitted = admit(publisher, std::move(event), true);
     if (admitted.refused) return std::move(*admitted.refused);
     if (admitted.ticket != 0) {
         try {
@@ -208,25 +212,12 @@ PublishResult Bus::publish(const Endpoint* publisher, Event event) {
 }
 
 std::vector<PublishResult> Bus::publish_many(const Endpoint* publisher, std::vector<Event> events) {
-    in_flight_.fetch_add(1);  // as in admit(): stop() cannot miss what this call is admitting
-    struct Release {
-        Bus& bus;
-        ~Release() { bus.finish_one(); }
-    } release{*this};
+    const InFlight counted(*this);
     const std::size_t n = events.size();
     std::vector<PublishResult> results(n);
-    if (stage_ != nullptr) {  // as in publish(): refused before anything is admitted
-        if (std::string why = stage_->blocking_publish_refusal(); !why.empty()) {
-            for (auto& r : results) r = refuse(publisher, PublishStatus::failed, why);
-            return results;
-        }
-    }
-    const State state = state_.load();
-    if (state != State::running && state != State::stopping) {
-        for (auto& r : results) {
-            r = refuse(publisher, PublishStatus::stopped,
-                       state == State::created ? "the runtime is not started" : "the runtime is stopped");
-        }
+    if (auto closed = refuse_at_door(publisher, true)) {  // counted once there; once per further event here
+        for (std::size_t i = 1; i < n; ++i) results[i] = refuse(publisher, closed->status, closed->error);
+        if (n > 0) results[0] = std::move(*closed);
         return results;
     }
 
@@ -235,25 +226,13 @@ std::vector<PublishResult> Bus::publish_many(const Endpoint* publisher, std::vec
     std::vector<std::pair<std::size_t, std::size_t>> routed;  // (shard, index), sorted by shard then index
     routed.reserve(n);
     const Wiring& wiring = *wiring_.load(std::memory_order_acquire);
-    const auto may_publish = publisher == nullptr ? wiring.may_publish.end() : wiring.may_publish.find(publisher);
     for (std::size_t i = 0; i < n; ++i) {
-        Event& event = events[i];
-        try {
-            validate_event(event, catalogue_);
-        } catch (const EventError& e) {
-            results[i] = refuse(publisher, PublishStatus::invalid, e.what());
+        if (auto rejected = check_and_stamp(publisher, events[i], wiring)) {
+            results[i] = std::move(*rejected);
             continue;
         }
-        if (publisher != nullptr && (may_publish == wiring.may_publish.end() || !may_publish->second[event.kind])) {
-            results[i] = refuse(publisher, PublishStatus::not_declared,
-                                "plugin '" + publisher->name() + "' published " + event.name +
-                                    ", which its manifest does not declare under publishes");
-            continue;
-        }
-        if (event.id.empty()) event.id = make_event_id();
-        if (event.timestamp_ms == 0) event.timestamp_ms = clock_.now_ms();
-        results[i] = PublishResult{PublishStatus::accepted, {}, event.id};
-        routed.emplace_back(shard_index(event.routing_key()), i);
+        results[i] = PublishResult{PublishStatus::accepted, {}, events[i].id};
+        routed.emplace_back(shard_index(events[i].routing_key()), i);
     }
     std::stable_sort(routed.begin(), routed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
 
@@ -324,7 +303,7 @@ std::vector<PublishResult> Bus::publish_many(const Endpoint* publisher, std::vec
 }
 
 void Bus::publish_async(const Endpoint* publisher, Event event, PublishCompletion done) {
-    Admitted admitted = admit(publisher, std::move(event));
+    Admitted admitted = admit(publisher, std::move(event), false);  // never waits: allowed from a completion
     if (admitted.refused) return done(std::move(*admitted.refused));
     if (admitted.ticket == 0) return done(acknowledge(publisher, std::move(admitted.result)));
     // The publisher is an endpoint of this bus, which outlives the store's writer (Runtime::Impl's member order)

@@ -186,7 +186,25 @@ private:
         std::size_t shard = 0;
         std::uint64_t ticket = 0;
     };
-    Admitted admit(const Endpoint* publisher, Event event);
+    /// `blocking`: the caller will wait for durability (publish, publish_many), which a publish_async completion
+    /// on the store's writer thread must not; refused then before anything is admitted.
+    Admitted admit(const Endpoint* publisher, Event event, bool blocking);
+    /// The refusal every event of a publish call gets before admission, if any: the runtime is not running, or a
+    /// `blocking` call comes from where it would wait for itself.
+    std::optional<PublishResult> refuse_at_door(const Endpoint* publisher, bool blocking);
+    /// Validates `event` (catalogue rules, `wiring`'s may-publish for `publisher`) and stamps its id and timestamp
+    /// when absent; the refusal when it fails.
+    std::optional<PublishResult> check_and_stamp(const Endpoint* publisher, Event& event, const Wiring& wiring);
+    /// Counts a publish call in flight while it lives, so stop() cannot miss what it is admitting.
+    struct InFlight {
+        explicit InFlight(Bus& bus) : bus_(bus) { bus_.in_flight_.fetch_add(1); }
+        ~InFlight() { bus_.finish_one(); }
+        InFlight(const InFlight&) = delete;
+        InFlight& operator=(const InFlight&) = delete;
+
+    private:
+        Bus& bus_;
+    };
     /// Counts and returns a refusal of `publisher`'s event.
     PublishResult refuse(const Endpoint* publisher, PublishStatus status, std::string error);
     /// Counts and returns the acceptance `result` once it is as durable as promised.

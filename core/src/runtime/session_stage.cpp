@@ -14,7 +14,7 @@ namespace cim::core {
 
 SessionStage::SessionStage(Bus& bus, Store& store, const Catalogue& catalogue, TrackerOptions options,
                            std::shared_ptr<spdlog::logger> logger)
-    : bus_(bus), store_(store), catalogue_(catalogue), options_(options), logger_(std::move(logger)),
+    : bus_(bus), store_(store), waits_for_durable_(store.acknowledge_after_durable()), catalogue_(catalogue), options_(options), logger_(std::move(logger)),
       units_(bus.shard_count()), armed_(bus.shard_count(), 0), since_snapshot_(bus.shard_count(), 0),
       timelines_(bus.shard_count()) {
     trackers_.reserve(bus.shard_count());

@@ -51,7 +51,7 @@ public:
         store_.when_durable(shard, ticket, std::move(done));
     }
     std::string blocking_publish_refusal() const override {
-        if (!store_.acknowledge_after_durable() || !store_.on_writer_thread()) return {};
+        if (!waits_for_durable_ || !store_.on_writer_thread()) return {};
         return "a blocking publish from a publish_async completion would wait for itself (store.sync = \"full\"); "
                "not accepted: use publish_async there";
     }
@@ -111,6 +111,7 @@ private:
 
     Bus& bus_;
     Store& store_;
+    const bool waits_for_durable_;  ///< store_.acknowledge_after_durable(), fixed for its life: read on every publish
     const Catalogue& catalogue_;
     TrackerOptions options_;
     std::shared_ptr<spdlog::logger> logger_;

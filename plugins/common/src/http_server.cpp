@@ -93,10 +93,14 @@ bool origin_allowed(const HttpServer::State& state, const HttpRequest& request) 
 awaitable<void> serve(std::shared_ptr<HttpServer::State> state, tcp::socket socket, std::string peer) {
     ConnectionSlot slot(state, std::move(peer));
     beast::tcp_stream stream(std::move(socket));
-    slot.on_stop([&stream] {
-        beast::error_code ignored;
-        stream.socket().close(ignored);
-    });
+    // What a stopping server does to this connection; a deferred answer below widens it for its wait.
+    const auto close_on_stop = [&slot, &stream] {
+        slot.on_stop([&stream] {
+            beast::error_code ignored;
+            stream.socket().close(ignored);
+        });
+    };
+    close_on_stop();
     beast::flat_buffer buffer;
     beast::error_code error;
     for (;;) {
@@ -145,10 +149,7 @@ awaitable<void> serve(std::shared_ptr<HttpServer::State> state, tcp::socket sock
                 asio::post(executor, [timer] { timer->cancel(); });  // on the loop: the wait below is registered by then
             });
             co_await timer->async_wait(asio::redirect_error(use_awaitable, error));
-            slot.on_stop([&stream] {
-                beast::error_code ignored;
-                stream.socket().close(ignored);
-            });
+            close_on_stop();
             if (!stream.socket().is_open()) break;
             auto given = answered.deferred->take();
             if (!given) {
