@@ -76,6 +76,96 @@ Runtime::Impl::~Impl() {
     if (bus) bus->stop();
 }
 
+// The start order, in one place: the bus is wired and its workers run; the conversations and the plugins' state come
+// back from the store; their deadlines are armed; then the plugins start, in config order. Each step relies on the
+// one before: a plugin's start() may publish (the bus must run) and read its state (it must be restored), and the
+// first event after a restart must meet its conversation.
+std::vector<std::string> Runtime::Impl::start() {
+    if (running) throw Error(Error::Kind::plugin, "the runtime is already started");
+    if (!own_store) {
+        throw Error(Error::Kind::store, "this runtime opened its store read-only (RuntimeOptions::own_store); it cannot start");
+    }
+    std::vector<std::string> warnings = start_bus();
+    restore_from_store();
+    running = true;
+    start_plugins();
+    for (const std::string& warning : warnings) logger->warn("wiring: {}", warning);
+    return warnings;
+}
+
+std::vector<std::string> Runtime::Impl::start_bus() {
+    for (core::Endpoint* endpoint : endpoints()) bus->add_endpoint(*endpoint);
+    try {
+        return bus->start();
+    } catch (const core::WiringError& e) {
+        throw Error(Error::Kind::plugin, e.what());
+    }
+}
+
+void Runtime::Impl::restore_from_store() {
+    std::uint64_t replayed = 0;
+    std::size_t state_entries = 0;
+    try {
+        replayed = sessions ? sessions->restore() : 0;
+        state_entries = plugin_state->restore();
+    } catch (const core::StoreError& e) {
+        bus->stop();
+        throw Error(Error::Kind::store, config.file.string() + ": " + e.what());
+    }
+    if (sessions) sessions->arm_restored();
+    if (sessions && (replayed > 0 || sessions->counters().restored_from_snapshot > 0)) {
+        logger->info("restored {} conversation(s): {} partition(s) from snapshots, {} journaled event(s) replayed",
+                     sessions->conversation_count(), sessions->counters().restored_from_snapshot, replayed);
+    }
+    if (state_entries > 0) logger->info("restored {} plugin state entr(ies)", state_entries);
+}
+
+void Runtime::Impl::start_plugins() {
+    for (const auto& instance : instances) {
+        try {
+            instance->start();
+            started.push_back(instance.get());
+        } catch (const core::PluginError& e) {
+            stop();  // the plugins already started must not keep running half a pipeline
+            throw Error(Error::Kind::plugin, e.what());
+        }
+    }
+}
+
+// The stop order, the start order reversed: plugins stop taking outside input (in reverse start order); the bus
+// drains what was accepted, replies included (abi.h), and joins its workers; a last snapshot is written with the last
+// events, so the next start replays nothing; the store writes out everything and is then safe to close.
+void Runtime::Impl::stop() {
+    const std::lock_guard reloading(reload_mutex);
+    if (!running) return;
+    running = false;
+    for (auto it = started.rbegin(); it != started.rend(); ++it) {
+        const core::DeliveryOutcome outcome = (*it)->stop();
+        if (!outcome.ok) logger->error("plugin '{}' failed to stop: {}", (*it)->name(), outcome.error);
+    }
+    started.clear();
+    const auto limit = config.runtime.stop_timeout;
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    const core::StopReport report = bus->stop(limit);
+    if (!report.finished) {
+        stuck = true;
+        const std::string message = "stop gave up after " + std::to_string(limit.count()) +
+                                    " ms (runtime.stop_timeout): " + joined(report.holding);
+        logger->error("{}", message);
+        throw Error(Error::Kind::stuck, message);
+    }
+    if (sessions) sessions->snapshot_all();
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (!store->flush(std::max(left, std::chrono::milliseconds(0)))) {
+        const std::string message = "accepted events could not be written before stop: " + store->health().failure;
+        logger->error("{}", message);
+        throw Error(Error::Kind::store, message);
+    }
+    const auto m = bus->metrics();
+    logger->info("stopped: {} events accepted, {} deliveries, {} failed", m.accepted, m.deliveries,
+                 m.delivery_failures);
+}
+
 void Runtime::Impl::load_plugin(core::PluginSection& section) {
     std::shared_ptr<const core::PluginLibrary> library;
     const core::FileIdentity identity = core::FileIdentity::of(section.path);  // before: what a reload compares with
@@ -177,49 +267,7 @@ std::vector<std::string> Runtime::check() const {
     }
 }
 
-std::vector<std::string> Runtime::start() {
-    Impl& impl = *impl_;
-    if (impl.running) throw Error(Error::Kind::plugin, "the runtime is already started");
-    if (!impl.own_store) {
-        throw Error(Error::Kind::store, "this runtime opened its store read-only (RuntimeOptions::own_store); it cannot start");
-    }
-    for (core::Endpoint* endpoint : impl.endpoints()) impl.bus->add_endpoint(*endpoint);
-    std::vector<std::string> warnings;
-    try {
-        warnings = impl.bus->start();
-    } catch (const core::WiringError& e) {
-        throw Error(Error::Kind::plugin, e.what());
-    }
-    // Sessions come back before any plugin starts, so the first event after a restart meets its conversation.
-    std::uint64_t replayed = 0;
-    std::size_t state_entries = 0;
-    try {
-        replayed = impl.sessions ? impl.sessions->restore() : 0;
-        state_entries = impl.plugin_state->restore();  // before any plugin starts: start() reads its work back
-    } catch (const core::StoreError& e) {
-        impl.bus->stop();
-        throw Error(Error::Kind::store, impl.config.file.string() + ": " + e.what());
-    }
-    impl.running = true;
-    if (impl.sessions) impl.sessions->arm_restored();
-    if (impl.sessions && (replayed > 0 || impl.sessions->counters().restored_from_snapshot > 0)) {
-        impl.logger->info("restored {} conversation(s): {} partition(s) from snapshots, {} journaled event(s) replayed",
-                          impl.sessions->conversation_count(), impl.sessions->counters().restored_from_snapshot,
-                          replayed);
-    }
-    if (state_entries > 0) impl.logger->info("restored {} plugin state entr(ies)", state_entries);
-    for (const auto& instance : impl.instances) {
-        try {
-            instance->start();
-            impl.started.push_back(instance.get());
-        } catch (const core::PluginError& e) {
-            stop();  // the plugins already started must not keep running half a pipeline
-            throw Error(Error::Kind::plugin, e.what());
-        }
-    }
-    for (const std::string& warning : warnings) impl.logger->warn("wiring: {}", warning);
-    return warnings;
-}
+std::vector<std::string> Runtime::start() { return impl_->start(); }
 
 PublishResult Runtime::publish(const cim::OutgoingEvent& event) {
     const cim_event_t view = event.abi();
@@ -267,39 +315,7 @@ std::vector<PublishResult> Runtime::publish_many_json(const std::vector<std::str
 
 void Runtime::drain() { impl_->bus->drain(); }
 
-void Runtime::stop() {
-    Impl& impl = *impl_;
-    const std::lock_guard reloading(impl.reload_mutex);
-    if (!impl.running) return;
-    impl.running = false;
-    // Plugins first stop taking outside input; the bus then drains what was accepted, replies included (abi.h).
-    for (auto it = impl.started.rbegin(); it != impl.started.rend(); ++it) {
-        const core::DeliveryOutcome outcome = (*it)->stop();
-        if (!outcome.ok) impl.logger->error("plugin '{}' failed to stop: {}", (*it)->name(), outcome.error);
-    }
-    impl.started.clear();
-    const auto limit = impl.config.runtime.stop_timeout;
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    const core::StopReport report = impl.bus->stop(limit);
-    if (!report.finished) {
-        impl.stuck = true;
-        const std::string message = "stop gave up after " + std::to_string(limit.count()) +
-                                    " ms (runtime.stop_timeout): " + joined(report.holding);
-        impl.logger->error("{}", message);
-        throw Error(Error::Kind::stuck, message);
-    }
-    // A snapshot of what is tracked now, written with the last events: the next start replays nothing.
-    if (impl.sessions) impl.sessions->snapshot_all();
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (!impl.store->flush(std::max(left, std::chrono::milliseconds(0)))) {
-        const std::string message = "accepted events could not be written before stop: " + impl.store->health().failure;
-        impl.logger->error("{}", message);
-        throw Error(Error::Kind::store, message);
-    }
-    const auto m = impl.bus->metrics();
-    impl.logger->info("stopped: {} events accepted, {} deliveries, {} failed", m.accepted, m.deliveries,
-                      m.delivery_failures);
-}
+void Runtime::stop() { impl_->stop(); }
 
 std::vector<PluginInfo> Runtime::plugins() const {
     const std::lock_guard reloading(impl_->reload_mutex);

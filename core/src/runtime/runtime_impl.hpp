@@ -41,6 +41,15 @@ public:
     /// Stops the bus before any member goes: nothing may still be delivering into what is destroyed below.
     ~Impl();
 
+    // The lifecycle: the order of start and stop is this class's, nobody else's (runtime.cpp says why each step
+    // comes where it does).
+    /// Wires and starts the bus, restores conversations and plugin state, arms their deadlines, starts the plugins.
+    /// Returns the wiring's warnings. Throws Error; a failed start leaves nothing running.
+    std::vector<std::string> start();
+    /// Stops the plugins (reverse start order), drains and stops the bus, snapshots, flushes the store. Idempotent.
+    /// Throws Error (stuck: threads still inside plugins; store: accepted events not written).
+    void stop();
+
     /// Every endpoint in wiring order: plugins in config order, then handlers.
     std::vector<core::Endpoint*> endpoints() const;
 
@@ -72,6 +81,9 @@ public:
 
 private:
     void load_plugin(core::PluginSection& section);
+    std::vector<std::string> start_bus();
+    void restore_from_store();
+    void start_plugins();
 };
 
 /// Builds a runtime on a clock of the caller's choice (tests drive a ManualClock). Throws Error.
