@@ -3,15 +3,18 @@
 // order of a conversation are one and the same order.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "event/event.hpp"
 
 namespace cim::core {
 
 class Endpoint;
+class TimerService;
 
 /// Queues events for delivery from inside an admission; only valid during the call that received it.
 class Admission {
@@ -19,8 +22,27 @@ public:
     virtual ~Admission() = default;
     /// Queues `event` for delivery to its consumers, never to `publisher`. With a non-zero `durable_ticket`, the
     /// delivery waits until the shard's journal is durable up to that ticket (Bus::mark_durable): with sync = "full"
-    /// no plugin sees an event that a failing disk could still lose.
-    virtual void deliver(Event event, const Endpoint* publisher, std::uint64_t durable_ticket = 0) = 0;
+    /// no plugin sees an event that a failing disk could still lose. The event is shared, not copied: the journal's
+    /// buffer and every consumer read the same object.
+    virtual void deliver(EventPtr event, const Endpoint* publisher, std::uint64_t durable_ticket = 0) = 0;
+};
+
+/// What an admission stage may ask of the bus that runs it, outside an admission of its own: to run work under a
+/// shard's lock (its timers, its snapshots, its queries), where a routing key belongs, the clock and the timers. The
+/// stage holds this, not the Bus: it sees the shards, never the wiring, the endpoints or the publish path.
+class ShardAccess {
+public:
+    virtual ~ShardAccess() = default;
+    /// Runs `work` under shard `shard`'s lock whatever its depth: what the stage queues there (expiry) is never
+    /// refused as busy. Thread-safe; never from inside an admission of the same shard.
+    virtual void run_on_shard(std::size_t shard, const std::function<void(Admission&)>& work) = 0;
+    /// The shard events with this routing key are admitted on.
+    virtual std::size_t shard_of(std::string_view routing_key) const noexcept = 0;
+    virtual std::size_t shard_count() const noexcept = 0;
+    /// The bus's clock, ms since the Unix epoch.
+    virtual std::int64_t now_ms() const = 0;
+    /// Timers on the bus's clock; their callbacks run on the worker pool.
+    virtual TimerService& timers() noexcept = 0;
 };
 
 /// What admission decided.

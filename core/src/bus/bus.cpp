@@ -38,7 +38,7 @@ Bus::Bus(const Catalogue& catalogue, Clock& clock, BusOptions options, std::shar
               } catch (...) {
                   if (logger_) logger_->error("timer callback failed with an unknown exception");
               }
-              finish_one();
+              finish(1);
           });
       }) {
     if (options_.threads == 0) throw std::invalid_argument("bus: threads must be at least 1");
@@ -48,7 +48,7 @@ Bus::Bus(const Catalogue& catalogue, Clock& clock, BusOptions options, std::shar
     for (std::size_t i = 0; i < options_.shards; ++i) {
         shards_.push_back(std::make_unique<Shard>(
             io_, options_.shard_capacity, [this](Envelope& envelope) { process(envelope); },
-            [this] { in_flight_.fetch_add(1); }));
+            [this](std::size_t n) { in_flight_.fetch_add(n); }, [this](std::size_t n) { finish(n); }));
     }
 }
 
@@ -66,8 +66,8 @@ void Bus::set_admission_stage(AdmissionStage& stage) {
     stage_ = &stage;
 }
 
-void Bus::finish_one() noexcept {
-    if (in_flight_.fetch_sub(1) == 1) in_flight_.notify_all();
+void Bus::finish(std::uint64_t n) noexcept {
+    if (in_flight_.fetch_sub(n) == n) in_flight_.notify_all();
 }
 
 // Waking a sleeping worker costs more than delivering an event (a futex round trip, several microseconds, far more on
@@ -80,13 +80,17 @@ void Bus::run_worker(std::size_t index) {
     using std::chrono::steady_clock;  // the wall clock, not the bus's (possibly manual) Clock
     constexpr auto linger = std::chrono::microseconds(200);
     current_slot = watch_.slot(index);
+    const Shard::WorkerThread worker(io_);
     for (;;) {
         // Handlers catch what they run; this catch is the last line, so that a worker never dies of a stray exception.
         try {
+            Shard::run_deferred();  // what a handler that threw had woken
             if (io_.run_one() == 0) return;  // stopped
+            Shard::run_deferred();
             auto idle_since = steady_clock::now();
             while (steady_clock::now() - idle_since < linger) {
-                if (io_.poll() > 0) {
+                if (io_.poll_one() > 0) {
+                    Shard::run_deferred();
                     idle_since = steady_clock::now();
                     continue;
                 }
@@ -118,15 +122,14 @@ const std::vector<std::string>& Bus::start() {
 }
 
 PublishResult Bus::refuse(const Endpoint* publisher, PublishStatus status, std::string error) {
-    if (publisher != nullptr) publisher->counters().publish_rejected.fetch_add(1, std::memory_order_relaxed);
-    (status == PublishStatus::busy ? busy_ : status == PublishStatus::failed ? failed_ : invalid_)
-        .fetch_add(1, std::memory_order_relaxed);
+    if (publisher != nullptr) publisher->counters().publish_rejected.add();
+    (status == PublishStatus::busy ? busy_ : status == PublishStatus::failed ? failed_ : invalid_).add();
     return PublishResult{status, std::move(error), {}};
 }
 
 PublishResult Bus::acknowledge(const Endpoint* publisher, PublishResult result) {
-    accepted_.fetch_add(1, std::memory_order_relaxed);
-    if (publisher != nullptr) publisher->counters().published.fetch_add(1, std::memory_order_relaxed);
+    accepted_.add();
+    if (publisher != nullptr) publisher->counters().published.add();
     return result;
 }
 
@@ -146,7 +149,8 @@ std::optional<PublishResult> Bus::refuse_at_door(const Endpoint* publisher, bool
     return std::nullopt;
 }
 
-std::optional<PublishResult> Bus::check_and_stamp(const Endpoint* publisher, Event& event, const Wiring& wiring) {
+std::optional<PublishResult> Bus::check_and_stamp(const Endpoint* publisher, Event& event, const Wiring& wiring,
+                                                 std::int64_t& now_ms) {
     try {
         validate_event(event, catalogue_);
     } catch (const EventError& e) {
@@ -161,7 +165,10 @@ std::optional<PublishResult> Bus::check_and_stamp(const Endpoint* publisher, Eve
         }
     }
     if (event.id.empty()) event.id = make_event_id();
-    if (event.timestamp_ms == 0) event.timestamp_ms = clock_.now_ms();
+    if (event.timestamp_ms == 0) {
+        if (now_ms == 0) now_ms = clock_.now_ms();
+        event.timestamp_ms = now_ms;
+    }
     return std::nullopt;
 }
 
@@ -174,7 +181,8 @@ Bus::Admitted Bus::admit(const Endpoint* publisher, Event event, bool blocking) 
         return std::move(out);
     };
     if ((out.refused = refuse_at_door(publisher, blocking))) return out;
-    if ((out.refused = check_and_stamp(publisher, event, *wiring_.load(std::memory_order_acquire)))) return out;
+    std::int64_t now_ms = 0;
+    if ((out.refused = check_and_stamp(publisher, event, *wiring_.load(std::memory_order_acquire), now_ms))) return out;
 
     out.result = PublishResult{PublishStatus::accepted, {}, event.id};
     out.shard = shard_index(event.routing_key());
@@ -183,7 +191,7 @@ Bus::Admitted Bus::admit(const Endpoint* publisher, Event event, bool blocking) 
         if (stage_ != nullptr) {
             admitted = stage_->admit(out.shard, std::move(event), publisher, admission);
         } else {
-            admission.deliver(std::move(event), publisher);
+            admission.deliver(std::make_shared<const Event>(std::move(event)), publisher);
         }
     });
     if (!queued) {  // a full shard ran nothing, so `event` was not moved from
@@ -193,7 +201,7 @@ Bus::Admitted Bus::admit(const Endpoint* publisher, Event event, bool blocking) 
     }
     if (admitted.verdict == AdmissionVerdict::busy) return refused(PublishStatus::busy, std::move(admitted.error));
     if (admitted.verdict == AdmissionVerdict::failed) return refused(PublishStatus::failed, std::move(admitted.error));
-    if (admitted.verdict == AdmissionVerdict::duplicate) duplicates_.fetch_add(1, std::memory_order_relaxed);
+    if (admitted.verdict == AdmissionVerdict::duplicate) duplicates_.add();
     out.ticket = admitted.ticket;
     return out;
 }
@@ -226,8 +234,9 @@ std::vector<PublishResult> Bus::publish_many(const Endpoint* publisher, std::vec
     std::vector<std::pair<std::size_t, std::size_t>> routed;  // (shard, index), sorted by shard then index
     routed.reserve(n);
     const Wiring& wiring = *wiring_.load(std::memory_order_acquire);
+    std::int64_t now_ms = 0;  // read once for the batch: one clock call, not one per event (a VM's clock is not free)
     for (std::size_t i = 0; i < n; ++i) {
-        if (auto rejected = check_and_stamp(publisher, events[i], wiring)) {
+        if (auto rejected = check_and_stamp(publisher, events[i], wiring, now_ms)) {
             results[i] = std::move(*rejected);
             continue;
         }
@@ -257,7 +266,7 @@ std::vector<PublishResult> Bus::publish_many(const Endpoint* publisher, std::vec
             if (stage_ != nullptr) {
                 a = stage_->admit(shard, std::move(events[i]), publisher, admission);
             } else {
-                admission.deliver(std::move(events[i]), publisher);
+                admission.deliver(std::make_shared<const Event>(std::move(events[i])), publisher);
             }
             if (a.verdict == AdmissionVerdict::busy || a.verdict == AdmissionVerdict::failed) {
                 results[i] = refuse(publisher, a.verdict == AdmissionVerdict::busy ? PublishStatus::busy
@@ -266,7 +275,7 @@ std::vector<PublishResult> Bus::publish_many(const Endpoint* publisher, std::vec
                 refused_at = k;
                 return false;
             }
-            if (a.verdict == AdmissionVerdict::duplicate) duplicates_.fetch_add(1, std::memory_order_relaxed);
+            if (a.verdict == AdmissionVerdict::duplicate) duplicates_.add();
             wait.ticket = std::max(wait.ticket, a.ticket);
             admitted.push_back(i);
             return true;
@@ -320,8 +329,8 @@ std::optional<PublishResult> Bus::check_abi(const Endpoint* publisher, const Eve
     try {
         check_event_text(event);
     } catch (const EventError& e) {
-        if (publisher != nullptr) publisher->counters().publish_rejected.fetch_add(1, std::memory_order_relaxed);
-        invalid_.fetch_add(1, std::memory_order_relaxed);
+        if (publisher != nullptr) publisher->counters().publish_rejected.add();
+        invalid_.add();
         return PublishResult{PublishStatus::invalid, e.what(), {}};
     }
     return std::nullopt;
@@ -361,7 +370,7 @@ std::size_t Bus::shard_index(std::string_view routing_key) const noexcept {
 }
 
 void Bus::process(Envelope& envelope) {
-    const Event& event = envelope.event;
+    const Event& event = *envelope.event;
     // Loaded once: replace_endpoints() swaps it only while no worker is in here.
     const Wiring& wiring = *wiring_.load(std::memory_order_acquire);
     for (Endpoint* consumer : wiring.consumers[event.kind]) {
@@ -369,16 +378,15 @@ void Bus::process(Envelope& envelope) {
         const DeliveryWatch::Scope watched(watch_, current_slot, *consumer, &event, 0);
         const DeliveryOutcome outcome = consumer->deliver(event);  // counts on the endpoint, never throws
         if (outcome.ok) {
-            deliveries_.fetch_add(1, std::memory_order_relaxed);
+            deliveries_.add();
         } else {
             count_failure(*consumer, event.name + " " + event.id, outcome.error);
         }
     }
-    finish_one();
 }
 
 void Bus::count_failure(Endpoint& endpoint, const std::string& what, const std::string& error) {
-    delivery_failures_.fetch_add(1, std::memory_order_relaxed);
+    delivery_failures_.add();
     if (logger_) logger_->error("plugin '{}' failed on {}: {}", endpoint.name(), what, error);
 }
 
@@ -468,11 +476,10 @@ StopReport Bus::stop(std::chrono::milliseconds limit) {
 }
 
 BusMetrics Bus::metrics() const {
-    return {accepted_.load(std::memory_order_relaxed),  busy_.load(std::memory_order_relaxed),
-            invalid_.load(std::memory_order_relaxed),   deliveries_.load(std::memory_order_relaxed),
-            delivery_failures_.load(std::memory_order_relaxed), in_flight_.load(std::memory_order_relaxed),
-            duplicates_.load(std::memory_order_relaxed),  failed_.load(std::memory_order_relaxed),
-            watch_.slow_deliveries()};
+    return {accepted_.load(),          busy_.load(),   invalid_.load(),
+            deliveries_.load(),        delivery_failures_.load(),
+            in_flight_.load(std::memory_order_relaxed),
+            duplicates_.load(),        failed_.load(), watch_.slow_deliveries()};
 }
 
 }  // namespace cim::core

@@ -24,6 +24,7 @@
 #include "bus/delivery_watch.hpp"
 #include "bus/endpoint.hpp"
 #include "bus/shard.hpp"
+#include "bus/striped_counter.hpp"
 #include "bus/timer_service.hpp"
 #include "bus/wiring.hpp"
 #include "event/catalogue.hpp"
@@ -75,12 +76,12 @@ private:
     std::shared_ptr<Gate> gate_;
 };
 
-class Bus {
+class Bus final : public ShardAccess {
 public:
     /// `catalogue` and `clock` must outlive the bus. `logger` receives delivery failures and plugin log lines.
     Bus(const Catalogue& catalogue, Clock& clock, BusOptions options, std::shared_ptr<spdlog::logger> logger);
     /// Stops (draining what was accepted) if still running.
-    ~Bus();
+    ~Bus() override;
 
     Bus(const Bus&) = delete;
     Bus& operator=(const Bus&) = delete;
@@ -145,7 +146,7 @@ public:
     /// Cancels every pending timer of `owner` with `token`.
     void cancel_timer(const Endpoint& owner, std::uint64_t token);
     /// The bus's clock, ms since the Unix epoch.
-    std::int64_t now_ms() const { return clock_.now_ms(); }
+    std::int64_t now_ms() const override { return clock_.now_ms(); }
     /// A log line on behalf of `source`.
     void log(const Endpoint& source, cim_log_level_t level, std::string_view message);
 
@@ -163,11 +164,13 @@ public:
 
     /// The shard an event with this routing key belongs to.
     std::size_t shard_index(std::string_view routing_key) const noexcept;
-    std::size_t shard_count() const noexcept { return shards_.size(); }
-    /// Runs `admit` under shard `shard`'s lock, whatever its depth: the runtime's own events (expiry) are never busy.
-    void admit_on_shard(std::size_t shard, const Shard::Admit& admit) { shards_[shard]->admit_unbounded(admit); }
     /// The timer service on the bus's clock; its callbacks run on the worker pool and count as in flight.
-    TimerService& timers() noexcept { return timers_; }
+    TimerService& timers() noexcept override { return timers_; }
+
+    // ShardAccess: what the admission stage uses (admission.hpp).
+    void run_on_shard(std::size_t shard, const Shard::Admit& work) override { shards_[shard]->admit_unbounded(work); }
+    std::size_t shard_of(std::string_view routing_key) const noexcept override { return shard_index(routing_key); }
+    std::size_t shard_count() const noexcept override { return shards_.size(); }
 
 private:
     /// Whether the calling thread is one of this process's bus workers (inside a delivery or a timer).
@@ -177,7 +180,8 @@ private:
     /// A worker thread's loop: io_context::run, except that a worker out of work polls briefly before it sleeps.
     void run_worker(std::size_t index);
     void process(Envelope& envelope);
-    void finish_one() noexcept;
+    /// `n` events (or timer callbacks, or publish calls) in flight are done.
+    void finish(std::uint64_t n) noexcept;
     /// What publishing does up to the durability wait: validated, stamped, admitted. `ticket` is what to wait for
     /// before acknowledging (0: nothing); `refused` holds the answer when it is already known to be a refusal.
     struct Admitted {
@@ -193,12 +197,13 @@ private:
     /// `blocking` call comes from where it would wait for itself.
     std::optional<PublishResult> refuse_at_door(const Endpoint* publisher, bool blocking);
     /// Validates `event` (catalogue rules, `wiring`'s may-publish for `publisher`) and stamps its id and timestamp
-    /// when absent; the refusal when it fails.
-    std::optional<PublishResult> check_and_stamp(const Endpoint* publisher, Event& event, const Wiring& wiring);
+    /// when absent (with `now_ms`, read from the clock first when still 0); the refusal when it fails.
+    std::optional<PublishResult> check_and_stamp(const Endpoint* publisher, Event& event, const Wiring& wiring,
+                                                 std::int64_t& now_ms);
     /// Counts a publish call in flight while it lives, so stop() cannot miss what it is admitting.
     struct InFlight {
         explicit InFlight(Bus& bus) : bus_(bus) { bus_.in_flight_.fetch_add(1); }
-        ~InFlight() { bus_.finish_one(); }
+        ~InFlight() { bus_.finish(1); }
         InFlight(const InFlight&) = delete;
         InFlight& operator=(const InFlight&) = delete;
 
@@ -243,8 +248,8 @@ private:
     // Accepted but not yet fully delivered, across shards: the one number drain() can trust, because a delivery that
     // publishes increments it before its own event decrements it.
     std::atomic<std::uint64_t> in_flight_{0};
-    std::atomic<std::uint64_t> accepted_{0}, busy_{0}, invalid_{0}, deliveries_{0}, delivery_failures_{0}, duplicates_{0},
-        failed_{0};
+    // Counted on every event by every publisher and worker: striped per thread, summed by metrics().
+    StripedCounter accepted_, busy_, invalid_, deliveries_, delivery_failures_, duplicates_, failed_;
 };
 
 }  // namespace cim::core

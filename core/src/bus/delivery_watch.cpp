@@ -100,7 +100,7 @@ std::string DeliveryWatch::inspect(Slot& slot, std::chrono::milliseconds at_leas
     }
     if (newly_slow) {
         slow_.fetch_add(1, std::memory_order_relaxed);
-        slot.endpoint->counters().slow.fetch_add(1, std::memory_order_relaxed);
+        slot.endpoint->counters().slow.add();
         if (logger_) {
             logger_->warn("{} (runtime.slow_delivery = {} ms); its worker is blocked, and so are the conversations "
                           "of its shard",

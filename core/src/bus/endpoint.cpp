@@ -20,13 +20,13 @@ DeliveryOutcome guarded(Call&& call) noexcept {
 
 DeliveryOutcome Endpoint::deliver(const Event& event) noexcept {
     DeliveryOutcome outcome = guarded([&] { return deliver_(event); });
-    (outcome.ok ? counters_.delivered : counters_.failed).fetch_add(1, std::memory_order_relaxed);
+    (outcome.ok ? counters_.delivered : counters_.failed).add();
     return outcome;
 }
 
 DeliveryOutcome Endpoint::fire_timer(std::uint64_t token) noexcept {
     DeliveryOutcome outcome = guarded([&] { return fire_timer_(token); });
-    if (!outcome.ok) counters_.failed.fetch_add(1, std::memory_order_relaxed);
+    if (!outcome.ok) counters_.failed.add();
     return outcome;
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "bus/striped_counter.hpp"
 #include "event/event.hpp"
 #include "plugin/manifest.hpp"
 
@@ -18,12 +19,13 @@ struct DeliveryOutcome {
 };
 
 /// Counters the bus keeps per endpoint; readable while the runtime runs (DESIGN §7: metrics are a view of these).
+/// Striped per thread: every worker counts each delivery here, and must not fight the others for one cache line.
 struct EndpointCounters {
-    std::atomic<std::uint64_t> delivered{0};        ///< on_event calls that succeeded
-    std::atomic<std::uint64_t> failed{0};           ///< on_event or on_timer calls that failed or threw
-    std::atomic<std::uint64_t> published{0};        ///< events this endpoint published that were accepted
-    std::atomic<std::uint64_t> publish_rejected{0}; ///< publishes refused as invalid, undeclared or busy
-    std::atomic<std::uint64_t> slow{0};             ///< deliveries that ran past [runtime] slow_delivery
+    StripedCounter delivered;        ///< on_event calls that succeeded
+    StripedCounter failed;           ///< on_event or on_timer calls that failed or threw
+    StripedCounter published;        ///< events this endpoint published that were accepted
+    StripedCounter publish_rejected; ///< publishes refused as invalid, undeclared or busy
+    StripedCounter slow;             ///< deliveries that ran past [runtime] slow_delivery
 };
 
 /// The template method (as spdlog's base_sink::log → sink_it_): the bus calls the non-virtual deliver() and

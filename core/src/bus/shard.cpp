@@ -1,16 +1,61 @@
 #include "bus/shard.hpp"
 
 #include <algorithm>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/post.hpp>
 
 namespace cim::core {
 
-Shard::Shard(boost::asio::io_context& io, std::size_t capacity, Processor processor, std::function<void()> on_queued)
-    : io_(io), capacity_(capacity), processor_(std::move(processor)), on_queued_(std::move(on_queued)) {}
+Shard::Shard(boost::asio::io_context& io, std::size_t capacity, Processor processor, Count on_queued,
+             Count on_processed)
+    : io_(io),
+      capacity_(capacity),
+      processor_(std::move(processor)),
+      on_queued_(std::move(on_queued)),
+      on_processed_(std::move(on_processed)) {}
 
-void Shard::post_batch() { boost::asio::post(io_, [this] { run_batch(); }); }
+namespace {
+
+// The worker the calling thread is (null: not a worker) and the shard waiting in its slot.
+struct WorkerSlot {
+    boost::asio::io_context* io = nullptr;
+    Shard* next = nullptr;
+};
+thread_local WorkerSlot this_worker;
+
+// How many woken shards a worker runs in a row before it leaves the rest to the pool: a chain of replies across
+// conversations stays on one thread, but cannot keep it from the pool's queue for ever.
+constexpr int max_deferred_in_a_row = 16;
+
+}  // namespace
+
+Shard::WorkerThread::WorkerThread(boost::asio::io_context& io) { this_worker = WorkerSlot{&io, nullptr}; }
+
+Shard::WorkerThread::~WorkerThread() {
+    run_deferred();
+    this_worker = WorkerSlot{};
+}
+
+void Shard::run_deferred() {
+    for (int ran = 0; this_worker.next != nullptr; ++ran) {
+        Shard* next = std::exchange(this_worker.next, nullptr);
+        if (ran == max_deferred_in_a_row) {
+            next->post_batch(false);
+            return;
+        }
+        next->run_batch();
+    }
+}
+
+void Shard::post_batch(bool may_stay) {
+    if (may_stay && this_worker.io == &io_ && this_worker.next == nullptr) {
+        this_worker.next = this;
+        return;
+    }
+    boost::asio::post(io_, [this] { run_batch(); });
+}
 
 void Shard::admit_unbounded(const Admit& admit) {
     bool schedule = false;
@@ -18,6 +63,7 @@ void Shard::admit_unbounded(const Admit& admit) {
         std::lock_guard lock(mutex_);
         Queue queue(*this);
         admit(queue);
+        queue.report();
         if (!scheduled_ && front_ready()) schedule = scheduled_ = true;
     }
     if (schedule) post_batch();
@@ -48,8 +94,11 @@ void Shard::run_batch() {
     }
     for (Envelope& envelope : batch) {
         processor_(envelope);
-        depth_.fetch_sub(1, std::memory_order_release);
+        envelope.event.reset();  // the last consumer's reference, dropped before the turn ends
+        depth_.fetch_sub(1, std::memory_order_release);  // per event: room for a publisher as soon as there is
     }
+    // In flight until the whole turn is done: a drain() waits a turn longer, and the shared count is written once.
+    if (!batch.empty()) on_processed_(batch.size());
     bool more = false;
     {
         std::lock_guard lock(mutex_);
@@ -57,7 +106,7 @@ void Shard::run_batch() {
         scheduled_ = more;
     }
     // Re-post instead of looping, so other shards get the pool thread between batches.
-    if (more) post_batch();
+    if (more) post_batch(false);
 }
 
 }  // namespace cim::core

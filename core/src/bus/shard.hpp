@@ -24,7 +24,7 @@ class Endpoint;
 
 /// An accepted event on its way to consumers.
 struct Envelope {
-    Event event;
+    EventPtr event;                       ///< shared with the journal's buffer and every other consumer
     const Endpoint* publisher = nullptr;  ///< never handed its own event back; nullptr = an external source
     std::uint64_t durable_ticket = 0;     ///< delivered only once the shard's journal is durable up to it (0: at once)
 };
@@ -34,9 +34,14 @@ public:
     using Processor = std::function<void(Envelope&)>;
     using Admit = std::function<void(Admission&)>;  // for callers off the hot path (timers, queries)
 
+    /// Told how many events one call queued, or one turn processed: the bus counts them in flight. Once per call and
+    /// per turn, not per event: the count is a cache line every publisher and worker writes.
+    using Count = std::function<void(std::size_t)>;
+
     /// `processor` runs for every queued event, on a pool thread, never concurrently with itself on this shard.
-    /// `on_queued` is called once for every event queued (the bus counts them in flight).
-    Shard(boost::asio::io_context& io, std::size_t capacity, Processor processor, std::function<void()> on_queued);
+    /// `on_queued(n)` is called under the shard's lock once a call has queued n > 0 events; `on_processed(n)` after a
+    /// turn's n events have all been processed.
+    Shard(boost::asio::io_context& io, std::size_t capacity, Processor processor, Count on_queued, Count on_processed);
 
     Shard(const Shard&) = delete;
     Shard& operator=(const Shard&) = delete;
@@ -53,6 +58,7 @@ public:
             if (depth_.load(std::memory_order_relaxed) >= capacity_) return false;
             Queue queue(*this);
             admit(static_cast<Admission&>(queue));
+            queue.report();
             if (!scheduled_ && front_ready()) schedule = scheduled_ = true;
         }
         if (schedule) post_batch();
@@ -73,6 +79,7 @@ public:
                 ++called;
                 if (!go_on) break;
             }
+            queue.report();
             if (!scheduled_ && front_ready()) schedule = scheduled_ = true;
         }
         if (schedule) post_batch();
@@ -88,22 +95,46 @@ public:
     std::size_t depth() const noexcept { return depth_.load(std::memory_order_acquire); }
     std::size_t capacity() const noexcept { return capacity_; }
 
+    /// Marks the calling thread as a worker of `io` while it lives (Bus::run_worker). On a worker, a publish that
+    /// wakes an idle shard does not post it to the pool: the shard waits in the worker's own slot and runs on the same
+    /// thread as soon as the current handler returns (run_deferred) — no wake-up of another worker, no hand-over to
+    /// another core, the event still in cache. A plugin replying from on_event pays nothing for the hand-off.
+    class WorkerThread {
+    public:
+        explicit WorkerThread(boost::asio::io_context& io);
+        ~WorkerThread();
+        WorkerThread(const WorkerThread&) = delete;
+        WorkerThread& operator=(const WorkerThread&) = delete;
+    };
+    /// Runs the shards a handler on this worker woke (see WorkerThread), a bounded number in a row so the pool's
+    /// queue is never starved; what is left goes to the pool. Call between two handlers, on a worker thread.
+    static void run_deferred();
+
 private:
     // The Admission handed to admit functions: queues under the lock the caller already holds.
     class Queue final : public Admission {
     public:
         explicit Queue(Shard& shard) : shard_(shard) {}
-        void deliver(Event event, const Endpoint* publisher, std::uint64_t durable_ticket) override {
-            shard_.depth_.fetch_add(1, std::memory_order_relaxed);
-            shard_.on_queued_();
+        void deliver(EventPtr event, const Endpoint* publisher, std::uint64_t durable_ticket) override {
             shard_.queue_.push_back(Envelope{std::move(event), publisher, durable_ticket});
+            shard_.depth_.fetch_add(1, std::memory_order_relaxed);  // at once: the next admission checks the bound
+            ++queued_;
+        }
+        // Tells the bus what this admission queued, once. Under the shard's lock, before the lock is released.
+        void report() {
+            if (queued_ == 0) return;
+            shard_.on_queued_(queued_);
+            queued_ = 0;
         }
 
     private:
         Shard& shard_;
+        std::size_t queued_ = 0;
     };
 
-    void post_batch();
+    // Schedules run_batch: in this worker's slot when `may_stay` and the calling thread is a worker of io_ whose slot
+    // is free, on the pool otherwise.
+    void post_batch(bool may_stay = true);
     void run_batch();
     // Whether the oldest queued event may be delivered now. Under mutex_.
     bool front_ready() const { return !queue_.empty() && queue_.front().durable_ticket <= durable_; }
@@ -113,7 +144,8 @@ private:
     boost::asio::io_context& io_;
     const std::size_t capacity_;
     Processor processor_;
-    std::function<void()> on_queued_;
+    Count on_queued_;
+    Count on_processed_;
     std::mutex mutex_;
     std::deque<Envelope> queue_;
     bool scheduled_ = false;  // a run_batch is posted or running; guarded by mutex_

@@ -12,13 +12,13 @@
 
 namespace cim::core {
 
-SessionStage::SessionStage(Bus& bus, Store& store, const Catalogue& catalogue, TrackerOptions options,
+SessionStage::SessionStage(ShardAccess& shards, Store& store, const Catalogue& catalogue, TrackerOptions options,
                            std::shared_ptr<spdlog::logger> logger)
-    : bus_(bus), store_(store), waits_for_durable_(store.acknowledge_after_durable()), catalogue_(catalogue), options_(options), logger_(std::move(logger)),
-      units_(bus.shard_count()), armed_(bus.shard_count(), 0), since_snapshot_(bus.shard_count(), 0),
-      timelines_(bus.shard_count()) {
-    trackers_.reserve(bus.shard_count());
-    for (std::size_t i = 0; i < bus.shard_count(); ++i) trackers_.emplace_back(options);
+    : shards_(shards), store_(store), waits_for_durable_(store.acknowledge_after_durable()), catalogue_(catalogue), options_(options), logger_(std::move(logger)),
+      units_(shards.shard_count()), armed_(shards.shard_count(), 0), since_snapshot_(shards.shard_count(), 0),
+      timelines_(shards.shard_count()) {
+    trackers_.reserve(shards.shard_count());
+    for (std::size_t i = 0; i < shards.shard_count(); ++i) trackers_.emplace_back(options);
 }
 
 void SessionStage::set_snapshot_interval(std::size_t events) {
@@ -32,7 +32,7 @@ void SessionStage::set_eviction_listener(std::function<void(const std::string&)>
     on_evicted_ = std::move(listener);
 }
 
-SessionStage::~SessionStage() { bus_.timers().cancel_all(this); }
+SessionStage::~SessionStage() { shards_.timers().cancel_all(this); }
 
 AdmissionResult SessionStage::admit(std::size_t shard, Event event, const Endpoint* publisher, Admission& admission) {
     SessionTracker& tracker = trackers_[shard];
@@ -73,18 +73,20 @@ std::uint64_t SessionStage::admit_tracked(std::size_t shard, Event event, const 
     // The cause and everything derived from it are one unit: appended and committed together, so no crash can keep
     // a cause without its effects (which a restore would then never re-create).
     // The shard's own buffer, reused: no allocation per event on the hot path (the shard's lock guards it).
-    std::vector<Event>& unit = units_[shard];
+    // From here the event is immutable and shared: the store's buffer and every delivery hold the same object (one
+    // allocation; its strings were moved in, not copied).
+    std::vector<EventPtr>& unit = units_[shard];
     unit.clear();
-    unit.push_back(std::move(event));
+    unit.push_back(std::make_shared<const Event>(std::move(event)));
     if (!applied.derived.empty()) derive(shard, unit, applied);
     const std::uint64_t ticket = store_.append(shard, unit);
     if (auto& live = timelines_[shard]; !live.empty()) {
-        if (const auto it = live.find(unit.front().conversation_id); it != live.end()) {
-            for (const Event& e : unit) {
+        if (const auto it = live.find(unit.front()->conversation_id); it != live.end()) {
+            for (const EventPtr& e : unit) {
                 if (it->second.ready) {
-                    it->second.timeline.add(e);
+                    it->second.timeline.add(*e);
                 } else {
-                    it->second.arrived.push_back(e);
+                    it->second.arrived.push_back(*e);
                 }
             }
         }
@@ -93,14 +95,15 @@ std::uint64_t SessionStage::admit_tracked(std::size_t shard, Event event, const 
 
     // A replay restores the record; it does not re-run the contact center (no bot answers twice, no webhook is sent
     // twice), so no plugin hears it.
-    if (unit.front().journal_seq != 0) return ticket;
+    if (unit.front()->journal_seq != 0) return ticket;
     const std::uint64_t wait_for = store_.acknowledge_after_durable() ? ticket : 0;
     admission.deliver(std::move(unit.front()), publisher, wait_for);
     for (std::size_t i = 1; i < unit.size(); ++i) admission.deliver(std::move(unit[i]), nullptr, wait_for);
+    unit.clear();  // the buffer keeps its capacity, not the events
     return ticket;
 }
 
-void SessionStage::derive(std::size_t shard, std::vector<Event>& unit, const Applied& applied) {
+void SessionStage::derive(std::size_t shard, std::vector<EventPtr>& unit, const Applied& applied) {
     // What the tracker derived follows its cause: same shard, right after it, in the journal and in delivery. Ids are
     // the cause's plus a counter, never random: replaying the cause derives the very same events, so a replayed
     // journal's copies of them are recognised as duplicates instead of being applied twice.
@@ -109,29 +112,29 @@ void SessionStage::derive(std::size_t shard, std::vector<Event>& unit, const App
     while (!pending.empty()) {
         Event next = std::move(pending.front());
         pending.pop_front();
-        next.id = unit.front().id + "+" + std::to_string(++counter);
+        next.id = unit.front()->id + "+" + std::to_string(++counter);
         validate_event(next, catalogue_);  // resolves the kind; a failure here is a tracker bug and throws
         const Applied next_applied = trackers_[shard].apply(next);
         if (!next_applied.warning.empty() && logger_) logger_->warn("sessions: {}", next_applied.warning);
         pending.insert(pending.end(), next_applied.derived.begin(), next_applied.derived.end());
-        unit.push_back(std::move(next));
+        unit.push_back(std::make_shared<const Event>(std::move(next)));
     }
 }
 
 void SessionStage::arm(std::size_t shard, std::int64_t deadline_ms) {
     if (armed_[shard] != 0 && armed_[shard] <= deadline_ms) return;  // an earlier wake-up is already set
     armed_[shard] = deadline_ms;
-    const std::int64_t delay = std::max<std::int64_t>(0, deadline_ms - bus_.now_ms());
-    bus_.timers().cancel(this, shard);
-    bus_.timers().schedule(static_cast<std::uint64_t>(delay), this, shard, [this, shard] { on_expiry_timer(shard); });
+    const std::int64_t delay = std::max<std::int64_t>(0, deadline_ms - shards_.now_ms());
+    shards_.timers().cancel(this, shard);
+    shards_.timers().schedule(static_cast<std::uint64_t>(delay), this, shard, [this, shard] { on_expiry_timer(shard); });
 }
 
 void SessionStage::on_expiry_timer(std::size_t shard) {
-    bus_.admit_on_shard(shard, [&](Admission& admission) {
+    shards_.run_on_shard(shard, [&](Admission& admission) {
         armed_[shard] = 0;
         SessionTracker& tracker = trackers_[shard];
         try {
-            Due due = tracker.take_due(bus_.now_ms());
+            Due due = tracker.take_due(shards_.now_ms());
             for (const std::string& id : due.evicted) {
                 timelines_[shard].erase(id);
                 evicted_.fetch_add(1, std::memory_order_relaxed);
@@ -154,7 +157,7 @@ void SessionStage::on_expiry_timer(std::size_t shard) {
         }
         if (const auto next = tracker.next_expiry_ms()) {
             // Not sooner than a second from now when the store refused or something failed: no busy loop.
-            const std::int64_t earliest = bus_.now_ms() + (store_.accepting() ? 0 : 1000);
+            const std::int64_t earliest = shards_.now_ms() + (store_.accepting() ? 0 : 1000);
             arm(shard, std::max(*next, earliest));
         }
     });
@@ -199,9 +202,9 @@ void SessionStage::request_snapshot_round() {
     // so no partition stops for longer than its own serialisation.
     if (round_pending_.exchange(true)) return;
     const std::size_t round_key = trackers_.size();  // timer keys 0..shards-1 are the shards' deadline timers
-    const bool scheduled = bus_.timers().schedule(0, this, round_key, [this] {
+    const bool scheduled = shards_.timers().schedule(0, this, round_key, [this] {
         for (std::size_t shard = 0; shard < trackers_.size(); ++shard) {
-            bus_.admit_on_shard(shard, [&](Admission&) { write_snapshot(shard); });
+            shards_.run_on_shard(shard, [&](Admission&) { write_snapshot(shard); });
         }
         round_pending_ = false;
     });
@@ -211,7 +214,7 @@ void SessionStage::request_snapshot_round() {
 void SessionStage::snapshot_all() {
     if (snapshot_every_ == 0) return;  // no snapshots configured, or a store that keeps none
     for (std::size_t shard = 0; shard < trackers_.size(); ++shard) {
-        bus_.admit_on_shard(shard, [&](Admission&) { write_snapshot(shard); });
+        shards_.run_on_shard(shard, [&](Admission&) { write_snapshot(shard); });
     }
 }
 
@@ -271,7 +274,7 @@ std::uint64_t SessionStage::restore() {
     if (const std::int64_t oldest = *std::min_element(covered.begin(), covered.end()); oldest > 0) tail.after_seq = oldest;
     std::uint64_t replayed = 0;
     store_.read_journal(tail, [&](const Event& event) {
-        const std::size_t shard = bus_.shard_index(event.routing_key());
+        const std::size_t shard = shards_.shard_of(event.routing_key());
         if (event.journal_seq <= covered[shard]) return;
         // Derived events are in the journal already, right after their cause (one unit, one commit): replay applies
         // them as they come and drops what the tracker derives again.
@@ -294,7 +297,7 @@ std::uint64_t SessionStage::restore() {
 
 void SessionStage::arm_restored() {
     for (std::size_t shard = 0; shard < trackers_.size(); ++shard) {
-        bus_.admit_on_shard(shard, [&](Admission&) {
+        shards_.run_on_shard(shard, [&](Admission&) {
             if (const auto next = trackers_[shard].next_expiry_ms()) arm(shard, *next);
         });
     }
@@ -304,22 +307,22 @@ void SessionStage::arm_restored() {
 
 nlohmann::json SessionStage::conversation_state(const std::string& conversation_id) {
     nlohmann::json state;
-    const std::size_t shard = bus_.shard_index(conversation_id);
-    bus_.admit_on_shard(shard, [&](Admission&) {
+    const std::size_t shard = shards_.shard_of(conversation_id);
+    shards_.run_on_shard(shard, [&](Admission&) {
         if (const Conversation* c = trackers_[shard].find(conversation_id)) state = conversation_state_json(*c);
     });
     return state;
 }
 
 std::optional<nlohmann::json> SessionStage::live_conversation(const std::string& conversation_id) {
-    const std::size_t shard = bus_.shard_index(conversation_id);
+    const std::size_t shard = shards_.shard_of(conversation_id);
     // Under the shard's lock only the state and a pointer per entry are copied; the view is assembled outside it,
     // so neither the shard's publishers nor the journal's writer wait for a long conversation's copy.
     std::optional<nlohmann::json> state;
     ConversationTimeline::Parts parts;
     bool fill = false;
     std::uint64_t ticket = 0;
-    bus_.admit_on_shard(shard, [&](Admission&) {
+    shards_.run_on_shard(shard, [&](Admission&) {
         const Conversation* c = trackers_[shard].find(conversation_id);
         if (c == nullptr) return;
         LiveTimeline& live = timelines_[shard][conversation_id];
@@ -344,13 +347,13 @@ std::optional<nlohmann::json> SessionStage::live_conversation(const std::string&
         filter.conversation_id = conversation_id;
         store_.read_journal(filter, [&](const Event& e) { history.push_back(e); });
     } catch (...) {
-        bus_.admit_on_shard(shard, [&](Admission&) {
+        shards_.run_on_shard(shard, [&](Admission&) {
             const auto it = timelines_[shard].find(conversation_id);
             if (it != timelines_[shard].end() && !it->second.ready) timelines_[shard].erase(it);
         });
         throw;
     }
-    bus_.admit_on_shard(shard, [&](Admission&) {
+    shards_.run_on_shard(shard, [&](Admission&) {
         const Conversation* c = trackers_[shard].find(conversation_id);
         const auto it = timelines_[shard].find(conversation_id);
         if (c == nullptr || it == timelines_[shard].end()) return;  // evicted meanwhile: the store answers

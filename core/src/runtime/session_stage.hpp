@@ -16,7 +16,8 @@
 #include <spdlog/logger.h>
 
 #include "bus/admission.hpp"
-#include "bus/bus.hpp"
+#include "bus/timer_service.hpp"
+#include "event/catalogue.hpp"
 #include "sessions/conversation_queries.hpp"
 #include "sessions/conversation_view.hpp"
 #include "sessions/session_tracker.hpp"
@@ -35,8 +36,8 @@ struct SessionStageCounters {
 
 class SessionStage final : public AdmissionStage, public LiveConversations {
 public:
-    /// `bus`, `store` and `catalogue` must outlive the stage. Install it with bus.set_admission_stage().
-    SessionStage(Bus& bus, Store& store, const Catalogue& catalogue, TrackerOptions options,
+    /// `shards` (the bus), `store` and `catalogue` must outlive the stage. Install it with Bus::set_admission_stage().
+    SessionStage(ShardAccess& shards, Store& store, const Catalogue& catalogue, TrackerOptions options,
                  std::shared_ptr<spdlog::logger> logger);
     ~SessionStage() override;
 
@@ -91,7 +92,7 @@ private:
     std::uint64_t admit_tracked(std::size_t shard, Event event, const Endpoint* publisher, Admission& admission,
                                 const Applied& applied);
     // Applies what the tracker derived from unit.front() (and what that derives in turn), appending it to `unit`.
-    void derive(std::size_t shard, std::vector<Event>& unit, const Applied& applied);
+    void derive(std::size_t shard, std::vector<EventPtr>& unit, const Applied& applied);
     void arm(std::size_t shard, std::int64_t deadline_ms);
     void on_expiry_timer(std::size_t shard);
     // Brings an evicted conversation back from the store before an event for it is admitted; the failure, if any.
@@ -109,14 +110,14 @@ private:
         std::vector<Event> arrived;
     };
 
-    Bus& bus_;
+    ShardAccess& shards_;  // the bus, seen as its shards, clock and timers
     Store& store_;
     const bool waits_for_durable_;  ///< store_.acknowledge_after_durable(), fixed for its life: read on every publish
     const Catalogue& catalogue_;
     TrackerOptions options_;
     std::shared_ptr<spdlog::logger> logger_;
     std::vector<SessionTracker> trackers_;   // by shard; guarded by the shard's lock
-    std::vector<std::vector<Event>> units_;  // by shard: the unit being admitted, kept for its capacity; same guard
+    std::vector<std::vector<EventPtr>> units_;  // by shard: the unit being admitted, kept for its capacity; same guard
     std::vector<std::int64_t> armed_;        // by shard: the deadline its timer is set for, 0 = none; same guard
     std::vector<std::size_t> since_snapshot_;  // by shard: events journaled since its last snapshot; same guard
     std::vector<std::unordered_map<std::string, LiveTimeline>> timelines_;  // by shard; same guard

@@ -18,28 +18,32 @@ MemoryStore::MemoryStore(std::size_t partitions) {
     }
 }
 
-std::uint64_t MemoryStore::append(std::size_t partition, const std::vector<Event>& unit) {
+std::uint64_t MemoryStore::append(std::size_t partition, const std::vector<EventPtr>& unit) {
     Partition& p = *partitions_[partition % partitions_.size()];
     std::lock_guard lock(p.mutex);
-    for (const Event& event : unit) {
-        const std::uint64_t sequence = next_sequence_.fetch_add(1, std::memory_order_relaxed);
-        p.journal.emplace_back(sequence, event);
-        p.journal.back().second.journal_seq = static_cast<std::int64_t>(sequence);
+    for (const EventPtr& event : unit) {
+        p.journal.emplace_back(next_sequence_.fetch_add(1, std::memory_order_relaxed), event);  // shared, not copied
     }
     return 0;  // durable at once: nothing to wait for
 }
 
 void MemoryStore::read_journal(const JournalFilter& filter, const std::function<void(const Event&)>& visit) {
-    std::vector<std::pair<std::uint64_t, Event>> all;
+    // Readers see journal_seq, which the shared admitted event does not carry: each one visited is a copy that does.
+    JournalFilter by_content = filter;
+    by_content.after_seq.reset();  // tested against the sequence, before anything is copied
+    std::vector<Event> all;
     for (const auto& p : partitions_) {
         std::lock_guard lock(p->mutex);
-        for (const auto& entry : p->journal) {
-            if (matches(filter, entry.second)) all.push_back(entry);
+        for (const auto& [sequence, event] : p->journal) {
+            const auto seq = static_cast<std::int64_t>(sequence);
+            if ((filter.after_seq && seq <= *filter.after_seq) || !matches(by_content, *event)) continue;
+            Event& entry = all.emplace_back(*event);
+            entry.journal_seq = seq;
         }
     }
-    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::sort(all.begin(), all.end(), [](const Event& a, const Event& b) { return a.journal_seq < b.journal_seq; });
     count_journal_read(all.size());
-    for (const auto& entry : all) visit(entry.second);
+    for (const Event& entry : all) visit(entry);
 }
 
 std::uint64_t MemoryStore::journal_size() {

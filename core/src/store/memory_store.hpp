@@ -17,7 +17,7 @@ class MemoryStore final : public Store {
 public:
     explicit MemoryStore(std::size_t partitions);
 
-    std::uint64_t append(std::size_t partition, const std::vector<Event>& unit) override;
+    std::uint64_t append(std::size_t partition, const std::vector<EventPtr>& unit) override;
     std::uint64_t last_ticket(std::size_t) override { return 0; }
     void wait_durable(std::size_t, std::uint64_t) override {}
     void when_durable(std::size_t, std::uint64_t, DurableCompletion done) override { done({}); }
@@ -36,7 +36,7 @@ private:
     // atomic, not a lock) restores one order when reading.
     struct Partition {
         std::mutex mutex;
-        std::vector<std::pair<std::uint64_t, Event>> journal;
+        std::vector<std::pair<std::uint64_t, EventPtr>> journal;  // (sequence, the event as admitted: journal_seq 0)
     };
     std::vector<std::unique_ptr<Partition>> partitions_;
     std::atomic<std::uint64_t> next_sequence_{1};

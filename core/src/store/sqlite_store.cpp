@@ -185,7 +185,7 @@ SqliteStore::~SqliteStore() {
     if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
-std::uint64_t SqliteStore::append(std::size_t partition, const std::vector<Event>& unit) {
+std::uint64_t SqliteStore::append(std::size_t partition, const std::vector<EventPtr>& unit) {
     if (db_ == nullptr) throw StoreError("store " + path_.string() + " is open read-only");
     Partition& p = *partitions_[partition % partitions_.size()];
     std::uint64_t ticket = 0;
@@ -386,7 +386,7 @@ void SqliteStore::commit(const Batch& batch) {
                 for (; next_snapshot != snapshots.end() && next_snapshot->position <= index; ++next_snapshot) {
                     write_snapshot(partition, *next_snapshot);
                 }
-                const Event& e = events[index];
+                const Event& e = *events[index];
                 sqlite3_stmt* s = insert.handle;
                 bind_text(s, 1, e.id);
                 bind_text(s, 2, e.name);

@@ -30,7 +30,7 @@ public:
     /// Writes out what is pending (unless the store is failing) and closes.
     ~SqliteStore() override;
 
-    std::uint64_t append(std::size_t partition, const std::vector<Event>& unit) override;
+    std::uint64_t append(std::size_t partition, const std::vector<EventPtr>& unit) override;
     std::uint64_t last_ticket(std::size_t partition) override;
     void wait_durable(std::size_t partition, std::uint64_t ticket) override;
     void when_durable(std::size_t partition, std::uint64_t ticket, DurableCompletion done) override;
@@ -57,7 +57,7 @@ private:
     struct Partition {
         std::mutex mutex;
         std::condition_variable durable_changed;
-        std::vector<Event> pending;
+        std::vector<EventPtr> pending;
         std::vector<StateWrite> pending_state;       // plugin state writes, in their appended order
         std::uint64_t appended = 0;  // tickets handed out
         std::uint64_t durable = 0;   // tickets written (and synced as configured)
@@ -68,7 +68,7 @@ private:
     // What the writer took from the partitions and commits in one transaction; kept across a failed attempt, so a
     // retry writes exactly the same events in the same order.
     struct Batch {
-        std::vector<std::vector<Event>> events;  // by partition
+        std::vector<std::vector<EventPtr>> events;  // by partition
         std::vector<std::vector<StateWrite>> state;  // by partition
         std::vector<std::uint64_t> tickets;      // by partition: the last ticket the batch makes durable
         std::vector<std::vector<PendingSnapshot>> snapshots;  // by partition

@@ -70,9 +70,9 @@ public:
     /// Appends `unit` — an accepted event and everything the runtime derived from it — to partition `partition`'s
     /// journal, to be committed together, never split between commits. Units of one partition must be appended in
     /// their accepted order (the caller holds the partition's lock). Returns the unit's ticket: tickets of a
-    /// partition grow by one per unit. Thread-safe across partitions. Costs a copy of the events into the writer's
-    /// buffer; never touches the disk on the caller's thread.
-    virtual std::uint64_t append(std::size_t partition, const std::vector<Event>& unit) = 0;
+    /// partition grow by one per unit. Thread-safe across partitions. The store keeps the shared events (a reference
+    /// count each, no copy) until it has written them; never touches the disk on the caller's thread.
+    virtual std::uint64_t append(std::size_t partition, const std::vector<EventPtr>& unit) = 0;
     /// The last ticket handed out for `partition` (0 before the first append): waiting for it waits for everything
     /// appended so far, which is what a duplicate of an event still in flight waits for.
     virtual std::uint64_t last_ticket(std::size_t partition) = 0;

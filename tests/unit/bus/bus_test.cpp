@@ -284,3 +284,59 @@ TEST_CASE("wiring is validated from the manifests", "[bus][wiring]") {
         REQUIRE_THROWS_WITH(bus.start(), "two plugins are named 'twin'; plugin names must be unique");
     }
 }
+
+TEST_CASE("a reply to an idle shard is delivered on the worker that published it, after its delivery returns",
+          "[bus][inline]") {
+    Catalogue catalogue;
+    SystemClock clock;
+    std::ostringstream log;
+    Bus bus(catalogue, clock, BusOptions{4, 64, 4096}, capture_logger(log));
+    // The reply goes to another conversation, on another shard, which is idle: without the worker's own slot it
+    // would be posted to the pool and most often taken by one of the three other (lingering) workers.
+    const std::string customer_side = "conv-in";
+    std::string reply_side = "conv-out-0";
+    for (int k = 1; bus.shard_index(reply_side) == bus.shard_index(customer_side); ++k) {
+        reply_side = "conv-out-" + std::to_string(k);
+    }
+    std::mutex mutex;
+    std::vector<std::pair<std::thread::id, std::thread::id>> threads;  // (bot's delivery, the reply's delivery)
+    std::thread::id bot_thread;
+    std::atomic<bool> bot_returned{false};
+    std::atomic<bool> reply_before_return{false};
+    TestEndpoint channel("channel", {"CUSTOMER_MESSAGE"}, {"BOT_MESSAGE"}, [&](const Event&) {
+        if (!bot_returned.load()) reply_before_return = true;
+        std::lock_guard lock(mutex);
+        threads.emplace_back(bot_thread, std::this_thread::get_id());
+        return DeliveryOutcome{};
+    });
+    TestEndpoint bot("bot", {"BOT_MESSAGE"}, {"CUSTOMER_MESSAGE"}, [&](const Event& e) {
+        {
+            std::lock_guard lock(mutex);
+            bot_thread = std::this_thread::get_id();
+        }
+        bot_returned = false;
+        Event reply = e;
+        reply.id.clear();
+        reply.name = "BOT_MESSAGE";
+        reply.type = EventType::unset;
+        reply.conversation_id = reply_side;
+        REQUIRE(bus.publish(&bot, reply).accepted());
+        std::this_thread::sleep_for(std::chrono::microseconds(300));  // time for another worker to take it
+        bot_returned = true;
+        return DeliveryOutcome{};
+    });
+    bus.add_endpoint(channel);
+    bus.add_endpoint(bot);
+    bus.start();
+    constexpr std::size_t rounds = 40;
+    for (std::size_t i = 0; i < rounds; ++i) {
+        REQUIRE(bus.publish(&channel, customer_message(customer_side)).accepted());
+        REQUIRE(channel.wait_for_events(i + 1));
+        bus.drain();
+    }
+    bus.stop();
+    REQUIRE(threads.size() == rounds);
+    for (const auto& [publisher, receiver] : threads) CHECK(publisher == receiver);
+    // Inline means after the delivery that published it returns, not inside it: no plugin is re-entered.
+    CHECK_FALSE(reply_before_return.load());
+}
