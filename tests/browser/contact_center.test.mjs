@@ -289,6 +289,7 @@ async function run() {
     await agent.click('#wrapup');
     await agent.locator('#conversation .entry[data-kind="status"]', { hasText: /wrap/i }).waitFor();
     await noErrorOnDesk();
+    agent.once('dialog', (dialog) => dialog.accept());  // Leave asks first
     await agent.click('#leave');
     await agent.locator(`.mine[data-conversation-id="${conversationId}"]`).waitFor({ state: 'detached' });
   });
