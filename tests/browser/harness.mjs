@@ -1,6 +1,6 @@
 // What a browser test of the contact center needs around its scenario: arguments, free ports, a password hash, a
 // `cimrt run` child with its log, headless Chromium, steps that name themselves, and the outcome (screenshots and the
-// log tail on failure). contact_center.test.mjs predates it and still carries its own copy.
+// log tail on failure). A failure also names any JavaScript error the pages threw.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -56,7 +56,9 @@ export function createHarness(name, argv, overallTimeoutMs) {
     const result = spawnSync(args.cimrt, ['hash-password'], { input: password, encoding: 'utf8', timeout: 20_000 });
     if (result.error) throw new Error(`cannot run ${args.cimrt} hash-password: ${result.error.message}`);
     h.check(result.status === 0, `cimrt hash-password exited with ${result.status}: ${result.stderr.trim()}`);
-    return result.stdout.trim();
+    const lines = result.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+    h.check(lines.length === 1, `cimrt hash-password printed ${lines.length} lines, expected the hash alone`);
+    return lines[0];
   };
 
   // Writes runtime.toml (the body given, after [runtime] and [store]) and starts `cimrt run`; resolves with the
