@@ -25,6 +25,10 @@ void Router::set_online(const std::string& agent_id, bool online, std::int64_t n
     slot.online = online;
 }
 
+int Router::online_count() const {
+    return static_cast<int>(std::count_if(agents_.begin(), agents_.end(), [](const auto& a) { return a.second.online; }));
+}
+
 Task& Router::enqueue(Task task) {
     task.state = TaskState::queued;
     tasks_.push_back(std::move(task));

@@ -43,6 +43,8 @@ public:
     void add_agent(const std::string& id, int capacity);
     bool has_agent(const std::string& id) const { return agents_.count(id) != 0; }
     void set_online(const std::string& agent_id, bool online, std::int64_t now_ms);
+    /// Agents logged in (whatever their load).
+    int online_count() const;
 
     /// Queues a task for `conversation_id`. @returns it.
     Task& enqueue(Task task);

@@ -473,7 +473,11 @@ void TaskMachine::enqueue(const ConsumedEvent& event, const std::string& reason,
     task.enqueued_at_ms = now;
     const Task& queued = router_.enqueue(std::move(task));
     c.task_id = queued.id;
-    publish(from_manager("TASK_ENQUEUED", id, c).data(task_json(queued, "QUEUED", reason)));
+    // Whether anyone is logged in at all: with nobody, the customer is told so at once (the bot's
+    // no_agent_online_reply), not left to the whole queue_timeout under "an agent will be with you shortly".
+    nlohmann::json enqueued = task_json(queued, "QUEUED", reason);
+    enqueued["agentsOnline"] = router_.online_count();
+    publish(from_manager("TASK_ENQUEUED", id, c).data(std::move(enqueued)));
     task_state_changed(queued, "QUEUED", reason);
     arm(id, c, TimerKind::queue, c.queue_deadline_ms, now + settings_.queue_timeout.count());
     changed(id);

@@ -46,11 +46,14 @@ json BotConfig::schema() {
               {"fallback", text("Sorry, I did not get that. Type 'agent' to talk to a person.", "the reply when no rule matches")},
               {"rules", {{"type", "array"}, {"items", rule}, {"default", default_rules()}, {"description", "ordered rules; the first match answers"}}},
               {"queued_reply", text("You are in the queue; an agent will be with you shortly.", "sent on TASK_ENQUEUED; empty = none")},
-              {"reserved_reply", text("An agent has been found and will join in a moment.", "sent on AGENT_RESERVED; empty = none")},
+              {"no_agent_online_reply",
+               text("No agent is online right now. You stay in the queue: an agent will answer as soon as one is back.",
+                    "sent instead of queued_reply when no agent is logged in at all; empty = queued_reply")},
+              {"reserved_reply", text("", "sent on the first AGENT_RESERVED of a wait (an offer can still be missed); empty = none")},
               {"no_agent_reply",
                text("Sorry, no agent is available right now. I am still here to help.", "sent on NO_AGENT_AVAILABLE; empty = none")},
               {"accept_timeout_reply",
-               text("Still looking for an agent, thank you for waiting.", "sent on ACCEPT_TIMEOUT; empty = none")},
+               text("", "sent on ACCEPT_TIMEOUT (the customer never heard of the offer by default); empty = none")},
               {"agent_response_timeout_reply",
                text("Sorry for the wait, your agent will answer shortly.", "sent on AGENT_RESPONSE_TIMEOUT; empty = none")},
               {"suggestions",
@@ -69,6 +72,7 @@ BotConfig BotConfig::from_json(const json& config) {
     c.rules = RuleBook::from_json(config.at("rules"));
     c.queued_reply = config.at("queued_reply").get<std::string>();
     c.reserved_reply = config.at("reserved_reply").get<std::string>();
+    c.no_agent_online_reply = config.at("no_agent_online_reply").get<std::string>();
     c.no_agent_reply = config.at("no_agent_reply").get<std::string>();
     c.accept_timeout_reply = config.at("accept_timeout_reply").get<std::string>();
     c.agent_response_timeout_reply = config.at("agent_response_timeout_reply").get<std::string>();

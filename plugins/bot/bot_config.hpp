@@ -18,6 +18,7 @@ struct BotConfig {
     RuleBook rules;
     std::string queued_reply;
     std::string reserved_reply;
+    std::string no_agent_online_reply;
     std::string no_agent_reply;
     std::string accept_timeout_reply;
     std::string agent_response_timeout_reply;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <cim/sdk.hpp>
@@ -57,7 +58,8 @@ public:
         m.publishes = {"BOT_MESSAGE", "BOT_SUGGESTION", "ACTION_MESSAGE", "BOT_TIMEOUT", "BOT_NOT_AVAILABLE"};
         m.consumes = {"CHANNEL_SESSION_STARTED", "CUSTOMER_MESSAGE",    "TASK_ENQUEUED",          "AGENT_RESERVED",
                       "ACCEPT_TIMEOUT",          "NO_AGENT_AVAILABLE",  "AGENT_SUBSCRIBED",       "AGENT_UNSUBSCRIBED",
-                      "AGENT_RESPONSE_TIMEOUT",  "WHISPER_MESSAGE",     "CHANNEL_SESSION_ENDED",  "CHANNEL_SESSION_EXPIRED"};
+                      "AGENT_RESPONSE_TIMEOUT",  "WHISPER_MESSAGE",     "CHANNEL_SESSION_ENDED",  "CHANNEL_SESSION_EXPIRED",
+                      "THIRD_PARTY_ACTIVITY"};
         m.config_schema = BotConfig::schema();
         return m;
     }
@@ -77,18 +79,38 @@ public:
         } else if (name == "CHANNEL_SESSION_STARTED") {
             say(to, config_.welcome);
         } else if (name == "TASK_ENQUEUED") {
-            say(to, config_.queued_reply);
+            // Queued: the customer waits for a person, and the bot stays quiet until the wait is over.
+            with_memory(to.conversation_id, [](Memory& m) {
+                m.queued = true;
+                m.told_reserved = false;
+            });
+            const auto online = event.data().is_object() ? event.data().find("agentsOnline") : event.data().end();
+            const bool nobody_online = online != event.data().end() && online->is_number_integer() && *online == 0;
+            say(to, nobody_online && !config_.no_agent_online_reply.empty() ? config_.no_agent_online_reply
+                                                                             : config_.queued_reply);
         } else if (name == "AGENT_RESERVED") {
-            say(to, config_.reserved_reply);
+            // An offer can still be missed and go to the next agent: the customer is told of it once per wait, so
+            // nothing they read is taken back and said again.
+            bool first = false;
+            with_memory(to.conversation_id, [&](Memory& m) { first = !std::exchange(m.told_reserved, true); });
+            if (first) say(to, config_.reserved_reply);
         } else if (name == "ACCEPT_TIMEOUT") {
             say(to, config_.accept_timeout_reply);
         } else if (name == "NO_AGENT_AVAILABLE") {
-            with_memory(to.conversation_id, [](Memory& m) { m.asked_for_agent = false; });
+            with_memory(to.conversation_id, [](Memory& m) {
+                m.asked_for_agent = false;
+                m.queued = false;
+            });
             say(to, config_.no_agent_reply);
+        } else if (name == "THIRD_PARTY_ACTIVITY") {
+            note_survey(to.conversation_id, event.data());
         } else if (name == "AGENT_RESPONSE_TIMEOUT") {
             say(to, config_.agent_response_timeout_reply);
         } else if (name == "AGENT_SUBSCRIBED") {
-            with_memory(to.conversation_id, [](Memory& m) { ++m.agents; });
+            with_memory(to.conversation_id, [](Memory& m) {
+                ++m.agents;
+                m.queued = false;
+            });
         } else if (name == "AGENT_UNSUBSCRIBED") {
             // Only for a conversation still remembered: an agent leaving after the customer's session ended must not
             // bring back memory that was already dropped.
@@ -118,6 +140,9 @@ private:
         int agents = 0;                      // agents in the conversation: the bot stays quiet while there are any
         bool asked_for_agent = false;        // one hand-over request at a time
         std::deque<std::string> sent;        // ids of the bot's recent messages, to tell replies to them apart
+        bool queued = false;                 // TASK_ENQUEUED seen, the wait not over: the bot stays quiet
+        bool told_reserved = false;          // reserved_reply sent in this wait
+        std::vector<std::string> survey_answers;  // a survey question is open: its answers are the survey's
     };
     static constexpr std::size_t sent_limit = 32;
     static constexpr std::string_view memory_key = "bot";
@@ -141,6 +166,11 @@ private:
         for (const auto& id : kept->value("sent", nlohmann::json::array())) {
             if (id.is_string()) m.sent.push_back(id.get<std::string>());
         }
+        m.queued = kept->value("queued", false);
+        m.told_reserved = kept->value("toldReserved", false);
+        for (const auto& answer : kept->value("surveyAnswers", nlohmann::json::array())) {
+            if (answer.is_string()) m.survey_answers.push_back(answer.get<std::string>());
+        }
         return m;
     }
 
@@ -149,7 +179,12 @@ private:
     void keep(const std::string& conversation_id, const Memory& m) const {
         try {
             host().put_json(conversation_id, memory_key,
-                            {{"agents", m.agents}, {"askedForAgent", m.asked_for_agent}, {"sent", m.sent}});
+                            {{"agents", m.agents},
+                             {"askedForAgent", m.asked_for_agent},
+                             {"sent", m.sent},
+                             {"queued", m.queued},
+                             {"toldReserved", m.told_reserved},
+                             {"surveyAnswers", m.survey_answers}});
         } catch (const cim::Error& e) {
             log().warn("the bot's memory of " + conversation_id + " was not kept: " + e.what());
         }
@@ -194,6 +229,11 @@ private:
         const bool answered_elsewhere =
             !replied_to.empty() && std::find(m.sent.begin(), m.sent.end(), replied_to) == m.sent.end();
         if (answered_elsewhere || text.empty()) return;
+        // Queued or offered to an agent: the customer waits for a person; a bot answer now would only contradict
+        // "you are in the queue".
+        if (m.queued) return;
+        // A typed answer to the open survey question is the survey's to take (and to thank for).
+        if (std::find(m.survey_answers.begin(), m.survey_answers.end(), text) != m.survey_answers.end()) return;
         if (agents_present) {
             const Rule* rule = config_.rules.match(text);
             if (config_.suggestions && rule && !rule->asks_for_agent) suggest(to, rule->reply, event);
@@ -212,6 +252,26 @@ private:
         for (const auto& title : rule->buttons) buttons.emplace_back(title, title);
         say(to, rule->reply, buttons);
         if (rule->asks_for_agent) ask_for_agent(to);
+    }
+
+    // The survey's question (`data.survey.kind == "CSAT_QUESTION"`) opens a survey: its buttons' payloads are the
+    // answers the survey takes, typed or pressed. Its CSAT record (`data.kind == "CSAT"`) closes it.
+    void note_survey(const std::string& conversation_id, const nlohmann::json& data) {
+        if (string_at(object_at(data, "survey"), "kind") == "CSAT_QUESTION") {
+            std::vector<std::string> answers;
+            const nlohmann::json& body = object_at(data, "body");
+            const auto buttons = body.is_object() ? body.find("buttons") : body.end();
+            if (buttons != body.end() && buttons->is_array()) {
+                for (const auto& button : *buttons) {
+                    std::string answer = string_at(button, "payload");
+                    if (answer.empty()) answer = string_at(button, "title");
+                    if (!answer.empty()) answers.push_back(std::move(answer));
+                }
+            }
+            with_memory(conversation_id, [&](Memory& m) { m.survey_answers = std::move(answers); }, false);
+        } else if (string_at(data, "kind") == "CSAT") {
+            with_memory(conversation_id, [](Memory& m) { m.survey_answers.clear(); }, false);
+        }
     }
 
     void ask_for_agent(const Address& to) {

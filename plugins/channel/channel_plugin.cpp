@@ -101,7 +101,15 @@ public:
             std::string who(event.emitter_name().empty() ? event.emitter_id() : event.emitter_name());
             show_status(*record, who + (name == "AGENT_SUBSCRIBED" ? " joined the conversation" : " left the conversation"));
         } else if (name == "TASK_STATE_CHANGED") {
-            if (string_at(event.data(), "state") == "QUEUED") show_status(*record, "Waiting for an agent...");
+            // One waiting line per wait: shown when the task is queued, kept through missed or declined offers
+            // (which the customer does not need to hear of), cleared when an agent is there or the wait is over.
+            const std::string state = string_at(event.data(), "state");
+            const std::string reason = string_at(event.data(), "reason");
+            if (state == "QUEUED" && reason != "ACCEPT_TIMEOUT" && reason != "DECLINED") {
+                show_status(*record, "Waiting for an agent...", "waiting");
+            } else if (state == "ACTIVE" || state == "CLOSED" || state == "CANCELED") {
+                clear_status(*record, "waiting");
+            }
         } else if (name == "CHANNEL_SESSION_EXPIRED" || name == "CHANNEL_SESSION_ENDED") {
             // Ended by someone else (an app, an operator's publish) or expired by the runtime: the customer's next
             // message starts afresh. The channel's own ends do not come back here.
@@ -217,8 +225,15 @@ private:
                           {{"type", "receipt"}, {"messageId", *message_id}, {"status", string_at(event.data(), "status")}});
     }
 
-    void show_status(const SessionRecord& record, const std::string& text) {
-        if (is_web(record)) web_chat_.deliver(record, {{"type", "status"}, {"text", text}});
+    // A status line; with a `key`, the page keeps one line per key (a later one replaces it, clear_status removes it).
+    void show_status(const SessionRecord& record, const std::string& text, const std::string& key = {}) {
+        if (!is_web(record)) return;
+        nlohmann::json frame = {{"type", "status"}, {"text", text}};
+        if (!key.empty()) frame["key"] = key;
+        web_chat_.deliver(record, frame);
+    }
+    void clear_status(const SessionRecord& record, const std::string& key) {
+        if (is_web(record)) web_chat_.deliver(record, {{"type", "status"}, {"text", ""}, {"key", key}, {"clear", true}});
     }
 
     // On the loop's thread, after the last retry: the customer did not get the message, and the journal says so.

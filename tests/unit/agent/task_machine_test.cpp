@@ -176,6 +176,7 @@ TEST_CASE("a queued conversation is offered to an online agent, with the offer's
     CHECK(enqueued["reason"] == "the bot asked for an agent");
     CHECK(enqueued["conversationId"] == "c1");
     CHECK(enqueued["enqueuedAt"] == 1000);
+    CHECK(enqueued["agentsOnline"] == 1);  // alice: the bot tells the customer whether anyone is there
     CHECK(data_of(the_publish(e, "AGENT_RESERVED")) == json{{"taskId", "task-id1"}, {"agentId", "alice"}, {"agentName", "Alice"}});
     const auto reserved = the_publish(e, "AGENT_RESERVED");
     CHECK(reserved.event.emitter_type() == cim::EmitterType::app);
