@@ -156,8 +156,8 @@ SessionTracker::SessionTracker(TrackerOptions options) : options_(options) {}
 bool SessionTracker::has_seen(const Event& event) const {
     const std::uint64_t id_hash = event_id_hash(event.id);
     if (event.conversation_id.empty()) return contains(seen_without_conversation_, id_hash);
-    const auto it = conversations_.find(event.conversation_id);
-    return it != conversations_.end() && contains(it->second.seen_event_ids, id_hash);
+    const Conversation* c = lookup(event.conversation_id);
+    return c != nullptr && contains(c->seen_event_ids, id_hash);
 }
 
 Applied SessionTracker::apply(const Event& event) {
@@ -172,9 +172,13 @@ Applied SessionTracker::apply(const Event& event) {
         return out;
     }
 
-    auto [it, created] = conversations_.try_emplace(event.conversation_id);
-    Conversation& c = it->second;
-    if (created) c.id = event.conversation_id;
+    Conversation* found = lookup(event.conversation_id);
+    if (found == nullptr) {
+        Conversation& fresh = conversations_.try_emplace(event.conversation_id).first->second;
+        fresh.id = event.conversation_id;
+        found = recent_ = &fresh;
+    }
+    Conversation& c = *found;
     if (contains(c.seen_event_ids, id_hash)) {
         out.duplicate = true;
         return out;
@@ -295,6 +299,7 @@ bool SessionTracker::was_evicted(std::string_view conversation_id) const {
 
 void SessionTracker::evict(Conversation& c, Due& due) {
     std::string id = c.id;  // a copy: erase must not read a key that lives in the node it destroys
+    recent_ = nullptr;
     remember_evicted(event_id_hash(id));
     if (c.heap_entries == 0) {
         conversations_.erase(id);
@@ -358,10 +363,16 @@ std::optional<std::int64_t> SessionTracker::next_expiry_ms() {
     return std::nullopt;
 }
 
-const Conversation* SessionTracker::find(std::string_view conversation_id) const {
-    const auto it = conversations_.find(std::string(conversation_id));
-    return it == conversations_.end() ? nullptr : &it->second;
+Conversation* SessionTracker::lookup(std::string_view conversation_id) const {
+    if (recent_ != nullptr && recent_->id == conversation_id) return recent_;
+    const auto it = conversations_.find(conversation_id);
+    if (it == conversations_.end()) return nullptr;
+    // The table is this tracker's own; a const lookup hands out a mutable pointer only to its non-const callers.
+    recent_ = const_cast<Conversation*>(&it->second);
+    return recent_;
 }
+
+const Conversation* SessionTracker::find(std::string_view conversation_id) const { return lookup(conversation_id); }
 
 void SessionTracker::for_each(const std::function<void(const Conversation&)>& visit) const {
     for (const auto& [id, c] : conversations_) visit(c);

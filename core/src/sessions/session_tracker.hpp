@@ -116,14 +116,25 @@ private:
     void remember_evicted(std::uint64_t id_hash);
     bool was_evicted_hash(std::uint64_t id_hash) const;
 
+    // Looked up by string_view without building a std::string (C++20 heterogeneous lookup).
+    struct IdHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view id) const noexcept { return std::hash<std::string_view>{}(id); }
+    };
+    using Conversations = std::unordered_map<std::string, Conversation, IdHash, std::equal_to<>>;
+    // The conversation found for the event being admitted: was_evicted, has_seen and apply ask for the same one in a
+    // row, and each lookup in a large table is a cache miss or two. Reset whenever a conversation leaves the table.
+    Conversation* lookup(std::string_view conversation_id) const;
+    mutable Conversation* recent_ = nullptr;
+
     TrackerOptions options_;
-    std::unordered_map<std::string, Conversation> conversations_;
+    Conversations conversations_;
     std::vector<std::uint64_t> seen_without_conversation_;  // sorted hashes; duplicates of conversation-less events
     std::vector<Deadline> deadlines_;                       // a min-heap on `at`
     // Evicted conversations that stale heap entries still point at (a deadline that moved earlier, e.g. a chat that
     // ended before its inactivity deadline with a grace shorter than the timeout): emptied of everything, freed when
     // the last of those entries comes up.
-    std::unordered_map<const Conversation*, std::unordered_map<std::string, Conversation>::node_type> graveyard_;
+    std::unordered_map<const Conversation*, Conversations::node_type> graveyard_;
     // Hashes of evicted conversation ids: a sorted run and a short unsorted tail merged into it now and then, so an
     // eviction costs amortised O(1) and a lookup O(log n).
     std::vector<std::uint64_t> evicted_sorted_;

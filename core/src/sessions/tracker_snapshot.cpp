@@ -151,6 +151,7 @@ void SessionTracker::restore_snapshot(std::string_view body) {
     deadlines_.clear();
     graveyard_.clear();
     conversations_.clear();
+    recent_ = nullptr;
     const auto count = r.get<std::uint64_t>();
     conversations_.reserve(count);
     for (std::uint64_t i = 0; i < count; ++i) {
