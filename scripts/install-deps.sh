@@ -24,6 +24,7 @@ packages=(
 if $with_tests; then
   packages+=(chromium nodejs)                                # tests/browser: playwright-core drives Debian's Chromium
   packages+=(libfuzzer-14-dev libclang-rt-14-dev)            # tests/fuzz: clang 14's libFuzzer, ASan and UBSan
+  packages+=(prometheus)                                     # promtool: checks /metrics' exposition format
 fi
 
 missing=()

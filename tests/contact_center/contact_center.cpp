@@ -207,7 +207,8 @@ std::string contact_center_toml(const ContactCenterSetup& setup, std::uint16_t c
            "\n[sessions]\ncustomer_inactivity_timeout = \"10m\"\n" + "[plugins.channel]\nlisten = \"127.0.0.1:" +
            std::to_string(channel_port) + "\"\n" + setup.channel_options + "\n[plugins.bot]\n" + setup.bot_options +
            "[plugins.agent]\nlisten = \"127.0.0.1:" + std::to_string(agent_port) + "\"\n" + setup.agent_options +
-           (setup.agents.empty() ? default_agents() : setup.agents) + "\n[plugins.survey]\n" + setup.survey_options;
+           (setup.agents.empty() ? default_agents() : setup.agents) + "\n[plugins.survey]\n" + setup.survey_options +
+           "\n" + setup.extra_tables;
 }
 
 std::unique_ptr<WsClient> web_chat_page(std::uint16_t channel_port, const std::string& token, std::uint64_t last_seq) {

@@ -73,6 +73,7 @@ struct ContactCenterSetup {
     std::string bot_options;
     std::string runtime_options;  ///< extra keys of [runtime], e.g. shards and shard_capacity
     std::string store_options;    ///< extra keys of [store], e.g. sync = "full"
+    std::string extra_tables;     ///< whole tables appended to the file, e.g. "[metrics]\nlisten = ..."
     std::shared_ptr<cim::runtime::Handler> extra_handler;  ///< joins the bus before start
 };
 

@@ -6,6 +6,8 @@
 
 #include <thread>
 
+#include "../contact_center/web_clients.hpp"
+#include "cim/runtime/runtime.hpp"
 #include "connector_child.hpp"
 #include "temp_dir.hpp"
 
@@ -75,4 +77,46 @@ TEST_CASE("a full disk is refused with 503 and loses no acknowledged message, an
     std::size_t failures = 0;
     for (auto at = log.find("cannot write"); at != std::string::npos; at = log.find("cannot write", at + 1)) ++failures;
     CHECK(failures <= 2);
+}
+
+TEST_CASE("readyz is 503 naming the store while the disk is full, and 200 again once the store writes by itself",
+          "[faults][disk][metrics]") {
+    std::string why;
+    auto disk = SmallDisk::mount(8 << 20, why);
+    if (!disk) {
+        WARN("skipped: " << why);
+        return;
+    }
+    cim::test::TempDir dir("cimrt-readyz");
+    const std::uint16_t port = cim::test::free_port();
+    cim::runtime::RuntimeOptions options;
+    options.log_to_stderr = false;
+    auto runtime = cim::runtime::Runtime::from_string(
+        "[store]\nkind = \"sqlite\"\npath = \"" + (disk->path() / "journal.db").string() + "\"\n[metrics]\nlisten = \"127.0.0.1:" +
+            std::to_string(port) + "\"\n",
+        dir.path, options);
+    runtime->start();
+    REQUIRE(cim::test::http_request(port, "GET", "/readyz").status == 200);
+
+    disk->fill(128 << 10);
+    const std::string payload(2000, 'x');
+    bool refused = false;
+    for (int i = 0; i < 20000 && !refused; ++i) {
+        const auto result = runtime->publish_json(R"({"name":"CUSTOMER_MESSAGE","conversationId":"c)" + std::to_string(i % 50) +
+                                                  R"(","customerId":"u1","data":{"text":")" + payload + R"("}})");
+        refused = result.status == cim::runtime::PublishStatus::failed;
+        if (result.status == cim::runtime::PublishStatus::busy) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    REQUIRE(refused);
+    const auto not_ready = cim::test::http_request(port, "GET", "/readyz");
+    CHECK(not_ready.status == 503);
+    CHECK_THAT(not_ready.body, Catch::Contains("the store cannot write") && Catch::Contains("journal.db"));
+    CHECK_THAT(cim::test::http_request(port, "GET", "/metrics").body, Catch::Contains("cimrt_store_writable 0\n"));
+    CHECK(cim::test::http_request(port, "GET", "/healthz").status == 200);  // alive, only not ready
+
+    disk->free_ballast();
+    CHECK(cim::test::eventually([&] { return cim::test::http_request(port, "GET", "/readyz").status == 200; },
+                                std::chrono::seconds(15)));
+    CHECK_THAT(cim::test::http_request(port, "GET", "/metrics").body, Catch::Contains("cimrt_store_writable 1\n"));
+    runtime->stop();
 }

@@ -107,6 +107,9 @@ void Bus::run_worker(std::size_t index) {
 
 const std::vector<std::string>& Bus::start() {
     if (state_ != State::created) throw std::logic_error("bus: start() called twice");
+    counted_kinds_ = catalogue_.size();
+    accepted_by_kind_ = std::make_unique<StripedCounter[]>(counted_kinds_);
+    duplicates_by_kind_ = std::make_unique<StripedCounter[]>(counted_kinds_);
     wirings_.push_back(std::make_unique<const Wiring>(build_wiring(catalogue_, endpoints_, runtime_publishes_)));
     wiring_.store(wirings_.back().get(), std::memory_order_release);
     {
@@ -127,8 +130,9 @@ PublishResult Bus::refuse(const Endpoint* publisher, PublishStatus status, std::
     return PublishResult{status, std::move(error), {}};
 }
 
-PublishResult Bus::acknowledge(const Endpoint* publisher, PublishResult result) {
+PublishResult Bus::acknowledge(const Endpoint* publisher, PublishResult result, EventKindId kind) {
     accepted_.add();
+    if (kind < counted_kinds_) accepted_by_kind_[kind].add();
     if (publisher != nullptr) publisher->counters().published.add();
     return result;
 }
@@ -185,6 +189,7 @@ Bus::Admitted Bus::admit(const Endpoint* publisher, Event event, bool blocking) 
     if ((out.refused = check_and_stamp(publisher, event, *wiring_.load(std::memory_order_acquire), now_ms))) return out;
 
     out.result = PublishResult{PublishStatus::accepted, {}, event.id};
+    out.kind = event.kind;
     out.shard = shard_index(event.routing_key());
     AdmissionResult admitted;
     const bool queued = shards_[out.shard]->try_admit([&](Admission& admission) {
@@ -201,7 +206,7 @@ Bus::Admitted Bus::admit(const Endpoint* publisher, Event event, bool blocking) 
     }
     if (admitted.verdict == AdmissionVerdict::busy) return refused(PublishStatus::busy, std::move(admitted.error));
     if (admitted.verdict == AdmissionVerdict::failed) return refused(PublishStatus::failed, std::move(admitted.error));
-    if (admitted.verdict == AdmissionVerdict::duplicate) duplicates_.add();
+    if (admitted.verdict == AdmissionVerdict::duplicate) count_duplicate(out.kind);
     out.ticket = admitted.ticket;
     return out;
 }
@@ -216,13 +221,14 @@ PublishResult Bus::publish(const Endpoint* publisher, Event event) {
             return refuse(publisher, PublishStatus::failed, e.what());
         }
     }
-    return acknowledge(publisher, std::move(admitted.result));
+    return acknowledge(publisher, std::move(admitted.result), admitted.kind);
 }
 
 std::vector<PublishResult> Bus::publish_many(const Endpoint* publisher, std::vector<Event> events) {
     const InFlight counted(*this);
     const std::size_t n = events.size();
     std::vector<PublishResult> results(n);
+    std::vector<EventKindId> kinds(n, no_event_kind);
     if (auto closed = refuse_at_door(publisher, true)) {  // counted once there; once per further event here
         for (std::size_t i = 1; i < n; ++i) results[i] = refuse(publisher, closed->status, closed->error);
         if (n > 0) results[0] = std::move(*closed);
@@ -241,6 +247,7 @@ std::vector<PublishResult> Bus::publish_many(const Endpoint* publisher, std::vec
             continue;
         }
         results[i] = PublishResult{PublishStatus::accepted, {}, events[i].id};
+        kinds[i] = events[i].kind;
         routed.emplace_back(shard_index(events[i].routing_key()), i);
     }
     std::stable_sort(routed.begin(), routed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -275,7 +282,7 @@ std::vector<PublishResult> Bus::publish_many(const Endpoint* publisher, std::vec
                 refused_at = k;
                 return false;
             }
-            if (a.verdict == AdmissionVerdict::duplicate) duplicates_.add();
+            if (a.verdict == AdmissionVerdict::duplicate) count_duplicate(kinds[i]);
             wait.ticket = std::max(wait.ticket, a.ticket);
             admitted.push_back(i);
             return true;
@@ -304,7 +311,7 @@ std::vector<PublishResult> Bus::publish_many(const Endpoint* publisher, std::vec
         }
         for (std::size_t k = wait.first; k < wait.last; ++k) {
             const std::size_t i = admitted[k];
-            results[i] = not_durable.empty() ? acknowledge(publisher, std::move(results[i]))
+            results[i] = not_durable.empty() ? acknowledge(publisher, std::move(results[i]), kinds[i])
                                              : refuse(publisher, PublishStatus::failed, not_durable);
         }
     }
@@ -314,14 +321,15 @@ std::vector<PublishResult> Bus::publish_many(const Endpoint* publisher, std::vec
 void Bus::publish_async(const Endpoint* publisher, Event event, PublishCompletion done) {
     Admitted admitted = admit(publisher, std::move(event), false);  // never waits: allowed from a completion
     if (admitted.refused) return done(std::move(*admitted.refused));
-    if (admitted.ticket == 0) return done(acknowledge(publisher, std::move(admitted.result)));
+    if (admitted.ticket == 0) return done(acknowledge(publisher, std::move(admitted.result), admitted.kind));
     // The publisher is an endpoint of this bus, which outlives the store's writer (Runtime::Impl's member order)
     // and every plugin waits for its completions before it is destroyed (PluginInstance).
     stage_->when_durable(admitted.shard, admitted.ticket,
-                         [this, publisher, result = std::move(admitted.result), done = std::move(done)](
+                         [this, publisher, kind = admitted.kind, result = std::move(admitted.result),
+                          done = std::move(done)](
                              const std::string& error) mutable {
                              if (!error.empty()) return done(refuse(publisher, PublishStatus::failed, error));
-                             done(acknowledge(publisher, std::move(result)));
+                             done(acknowledge(publisher, std::move(result), kind));
                          });
 }
 
@@ -373,8 +381,14 @@ void Bus::process(Envelope& envelope) {
     const Event& event = *envelope.event;
     // Loaded once: replace_endpoints() swaps it only while no worker is in here.
     const Wiring& wiring = *wiring_.load(std::memory_order_acquire);
+    bool first = true;
     for (Endpoint* consumer : wiring.consumers[event.kind]) {
         if (consumer == envelope.publisher) continue;  // a plugin never hears its own event back
+        if (first) {
+            first = false;
+            const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+            latency_.observe(std::chrono::nanoseconds(now - envelope.queued_ns));
+        }
         const DeliveryWatch::Scope watched(watch_, current_slot, *consumer, &event, 0);
         const DeliveryOutcome outcome = consumer->deliver(event);  // counts on the endpoint, never throws
         if (outcome.ok) {
@@ -473,6 +487,35 @@ StopReport Bus::stop(std::chrono::milliseconds limit) {
     for (std::thread& worker : workers_) worker.join();
     workers_.clear();
     return {};
+}
+
+void Bus::count_duplicate(EventKindId kind) noexcept {
+    duplicates_.add();
+    if (kind < counted_kinds_) duplicates_by_kind_[kind].add();
+}
+
+std::vector<std::uint64_t> Bus::accepted_by_kind() const {
+    std::vector<std::uint64_t> out;
+    for (std::size_t k = 0; k < counted_kinds_; ++k) out.push_back(accepted_by_kind_[k].load());
+    return out;
+}
+
+std::vector<std::uint64_t> Bus::duplicates_by_kind() const {
+    std::vector<std::uint64_t> out;
+    for (std::size_t k = 0; k < counted_kinds_; ++k) out.push_back(duplicates_by_kind_[k].load());
+    return out;
+}
+
+QueueSummary Bus::queues() const {
+    QueueSummary out;
+    out.shards = shards_.size();
+    for (const auto& shard : shards_) {
+        const std::size_t depth = shard->depth();
+        out.queued += depth;
+        out.deepest = std::max(out.deepest, depth);
+        out.capacity = shard->capacity();
+    }
+    return out;
 }
 
 BusMetrics Bus::metrics() const {

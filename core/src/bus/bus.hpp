@@ -2,6 +2,7 @@
 // delivers it to every consumer the wiring names — in publish order per conversation, in parallel across them.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -24,6 +25,7 @@
 #include "bus/delivery_watch.hpp"
 #include "bus/endpoint.hpp"
 #include "bus/shard.hpp"
+#include "bus/latency_histogram.hpp"
 #include "bus/striped_counter.hpp"
 #include "bus/timer_service.hpp"
 #include "bus/wiring.hpp"
@@ -37,6 +39,14 @@ struct BusOptions {
     std::size_t shards = 64;            ///< conversation shards; more shards, less head-of-line blocking
     std::size_t shard_capacity = 4096;  ///< events queued or in delivery per shard before publish reports busy
     std::chrono::milliseconds slow_delivery = std::chrono::seconds(5);  ///< a longer delivery is logged and counted
+};
+
+/// The shards' queues, aggregated (Bus::queues).
+struct QueueSummary {
+    std::size_t shards = 0;
+    std::size_t capacity = 0;   ///< per shard
+    std::size_t queued = 0;     ///< over all shards: queued or being delivered
+    std::size_t deepest = 0;    ///< the deepest shard's depth
 };
 
 /// How stop() ended.
@@ -160,6 +170,14 @@ public:
     StopReport stop(std::chrono::milliseconds limit);
 
     BusMetrics metrics() const;
+    /// Accepted events (duplicates included) by EventKindId (index = id; empty before start()).
+    std::vector<std::uint64_t> accepted_by_kind() const;
+    /// Duplicates by EventKindId, the same way.
+    std::vector<std::uint64_t> duplicates_by_kind() const;
+    /// Queued and in-delivery events over all shards, and the deepest shard: /metrics aggregates, no label per shard.
+    QueueSummary queues() const;
+    /// Publish → first delivery latency of delivered events.
+    const LatencyHistogram& delivery_latency() const noexcept { return latency_; }
     const Catalogue& catalogue() const noexcept { return catalogue_; }
 
     /// The shard an event with this routing key belongs to.
@@ -189,6 +207,7 @@ private:
         PublishResult result;
         std::size_t shard = 0;
         std::uint64_t ticket = 0;
+        EventKindId kind = no_event_kind;
     };
     /// `blocking`: the caller will wait for durability (publish, publish_many), which a publish_async completion
     /// on the store's writer thread must not; refused then before anything is admitted.
@@ -212,8 +231,9 @@ private:
     };
     /// Counts and returns a refusal of `publisher`'s event.
     PublishResult refuse(const Endpoint* publisher, PublishStatus status, std::string error);
-    /// Counts and returns the acceptance `result` once it is as durable as promised.
-    PublishResult acknowledge(const Endpoint* publisher, PublishResult result);
+    /// Counts and returns the acceptance `result` (an event of `kind`) once it is as durable as promised.
+    PublishResult acknowledge(const Endpoint* publisher, PublishResult result, EventKindId kind);
+    void count_duplicate(EventKindId kind) noexcept;
     /// The text checks of publish_abi; the refusal when they fail.
     std::optional<PublishResult> check_abi(const Endpoint* publisher, const Event& event);
     void count_failure(Endpoint& endpoint, const std::string& what, const std::string& error);
@@ -250,6 +270,12 @@ private:
     std::atomic<std::uint64_t> in_flight_{0};
     // Counted on every event by every publisher and worker: striped per thread, summed by metrics().
     StripedCounter accepted_, busy_, invalid_, deliveries_, delivery_failures_, duplicates_, failed_;
+    LatencyHistogram latency_;  // queued → first consumer's delivery
+    // Accepted and duplicate events by catalogue kind (EventKindId), sized at start(): the catalogue does not grow
+    // while the bus runs (a reload cannot add custom events).
+    std::size_t counted_kinds_ = 0;
+    std::unique_ptr<StripedCounter[]> accepted_by_kind_;
+    std::unique_ptr<StripedCounter[]> duplicates_by_kind_;
 };
 
 }  // namespace cim::core

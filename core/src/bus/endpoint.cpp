@@ -1,5 +1,6 @@
 #include "bus/endpoint.hpp"
 
+#include <chrono>
 #include <exception>
 
 namespace cim::core {
@@ -19,8 +20,11 @@ DeliveryOutcome guarded(Call&& call) noexcept {
 }  // namespace
 
 DeliveryOutcome Endpoint::deliver(const Event& event) noexcept {
+    const auto started = std::chrono::steady_clock::now();
     DeliveryOutcome outcome = guarded([&] { return deliver_(event); });
     (outcome.ok ? counters_.delivered : counters_.failed).add();
+    counters_.delivery_ns.add(static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count()));
     return outcome;
 }
 

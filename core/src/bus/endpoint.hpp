@@ -26,6 +26,7 @@ struct EndpointCounters {
     StripedCounter published;        ///< events this endpoint published that were accepted
     StripedCounter publish_rejected; ///< publishes refused as invalid, undeclared or busy
     StripedCounter slow;             ///< deliveries that ran past [runtime] slow_delivery
+    StripedCounter delivery_ns;      ///< time spent in on_event, nanoseconds (two clock reads per delivery)
 };
 
 /// The template method (as spdlog's base_sink::log → sink_it_): the bus calls the non-virtual deliver() and

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <deque>
 #include <functional>
@@ -27,6 +28,7 @@ struct Envelope {
     EventPtr event;                       ///< shared with the journal's buffer and every other consumer
     const Endpoint* publisher = nullptr;  ///< never handed its own event back; nullptr = an external source
     std::uint64_t durable_ticket = 0;     ///< delivered only once the shard's journal is durable up to it (0: at once)
+    std::int64_t queued_ns = 0;           ///< steady-clock time it was queued: publish → delivery latency
 };
 
 class Shard {
@@ -116,7 +118,8 @@ private:
     public:
         explicit Queue(Shard& shard) : shard_(shard) {}
         void deliver(EventPtr event, const Endpoint* publisher, std::uint64_t durable_ticket) override {
-            shard_.queue_.push_back(Envelope{std::move(event), publisher, durable_ticket});
+            if (queued_ns_ == 0) queued_ns_ = std::chrono::steady_clock::now().time_since_epoch().count();
+            shard_.queue_.push_back(Envelope{std::move(event), publisher, durable_ticket, queued_ns_});
             shard_.depth_.fetch_add(1, std::memory_order_relaxed);  // at once: the next admission checks the bound
             ++queued_;
         }
@@ -130,6 +133,7 @@ private:
     private:
         Shard& shard_;
         std::size_t queued_ = 0;
+        std::int64_t queued_ns_ = 0;  // read once per admission call: the events of one batch share it
     };
 
     // Schedules run_batch: in this worker's slot when `may_stay` and the calling thread is a worker of io_ whose slot

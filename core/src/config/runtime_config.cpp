@@ -51,10 +51,12 @@ public:
                 read_store(table_of(node, name), config.store);
             } else if (name == "sessions") {
                 read_sessions(table_of(node, name), config.sessions);
+            } else if (name == "metrics") {
+                read_metrics(table_of(node, name), config.metrics);
             } else if (name == "plugins") {
                 // Read after [runtime], whose plugin_dir the default plugin paths depend on.
             } else {
-                unknown_key(key, "", {"runtime", "store", "sessions", "plugins"});
+                unknown_key(key, "", {"runtime", "store", "sessions", "metrics", "plugins"});
             }
         });
         if (const toml::node* plugins = root.get("plugins")) {
@@ -176,6 +178,44 @@ private:
             else if (name == "closed_grace") sessions.closed_grace = duration_value(node, path);
             else unknown_key(key, "sessions.", {"customer_inactivity_timeout", "closed_grace"});
         });
+    }
+
+    void read_metrics(const toml::table& table, MetricsSection& metrics) const {
+        for_each_in_file_order(table, [&](const toml::key& key, const toml::node& node) {
+            const std::string name(key.str());
+            if (name == "listen") {
+                listen_value(node, "metrics.listen", metrics);
+            } else {
+                unknown_key(key, "metrics.", {"listen"});
+            }
+        });
+    }
+
+    // "HOST:PORT" with HOST an IPv4 address or a bracketed IPv6 one ("[::1]:9464"). Names are not resolved: what
+    // an endpoint binds to must not depend on DNS at start-up.
+    void listen_value(const toml::node& node, const std::string& path, MetricsSection& metrics) const {
+        const std::string text = string_value(node, path);
+        const std::string example = " (expected \"HOST:PORT\", e.g. \"127.0.0.1:9464\" or \"[::1]:9464\")";
+        const auto colon = text.rfind(':');
+        if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+            fail(node.source(), path, "\"" + text + "\" has no port" + example);
+        }
+        std::string host = text.substr(0, colon);
+        const std::string port_text = text.substr(colon + 1);
+        if (host.front() == '[') {
+            if (host.back() != ']') fail(node.source(), path, "\"" + text + "\": unclosed '['" + example);
+            host = host.substr(1, host.size() - 2);
+        } else if (host.find(':') != std::string::npos) {
+            fail(node.source(), path, "\"" + text + "\": an IPv6 address goes in brackets" + example);
+        }
+        const bool digits = port_text.size() <= 5 && port_text.find_first_not_of("0123456789") == std::string::npos;
+        const unsigned long port = digits ? std::stoul(port_text) : 0;
+        if (port < 1 || port > 65535) fail(node.source(), path, "\"" + port_text + "\" is not a port (1-65535)");
+        if (host.empty() || host.find_first_not_of("0123456789abcdefABCDEF.:") != std::string::npos) {
+            fail(node.source(), path, "\"" + host + "\" is not an IP address (names are not resolved)" + example);
+        }
+        metrics.host = host;
+        metrics.port = static_cast<std::uint16_t>(port);
     }
 
     PluginSection read_plugin(const std::string& name, const toml::node& node, const std::filesystem::path& plugin_dir) const {

@@ -69,6 +69,13 @@ struct SessionsSection {
     std::chrono::milliseconds closed_grace = std::chrono::minutes(10);
 };
 
+/// `[metrics]`: the HTTP endpoint for Prometheus and probes (docs/operating.md). Off unless `listen` is set.
+struct MetricsSection {
+    std::string host;                        ///< an IP address to bind ("127.0.0.1", "::1", "0.0.0.0"); empty = off
+    std::uint16_t port = 0;                  ///< 1..65535 when on
+    bool enabled() const noexcept { return !host.empty(); }
+};
+
 struct PluginSection {
     std::string name;                        ///< the table name in [plugins.<name>]
     bool enabled = true;
@@ -86,6 +93,7 @@ struct RuntimeConfig {
     RuntimeSection runtime;
     StoreSection store;
     SessionsSection sessions;
+    MetricsSection metrics;
     std::vector<PluginSection> plugins;      ///< in file order, enabled or not
 };
 

@@ -7,6 +7,7 @@
 #include "event/event_error.hpp"
 #include "event/wire_json.hpp"
 #include "runtime/runtime_impl.hpp"
+#include "runtime/runtime_metrics.hpp"
 
 namespace cim::runtime {
 namespace {
@@ -85,10 +86,14 @@ std::vector<std::string> Runtime::Impl::start() {
     if (!own_store) {
         throw Error(Error::Kind::store, "this runtime opened its store read-only (RuntimeOptions::own_store); it cannot start");
     }
+    serve_metrics();  // first: /readyz says "not ready" with the reason all through start-up
     std::vector<std::string> warnings = start_bus();
+    phase = Phase::restoring;
     restore_from_store();
     running = true;
+    phase = Phase::starting_plugins;
     start_plugins();
+    phase = Phase::ready;
     for (const std::string& warning : warnings) logger->warn("wiring: {}", warning);
     return warnings;
 }
@@ -139,6 +144,7 @@ void Runtime::Impl::stop() {
     const std::lock_guard reloading(reload_mutex);
     if (!running) return;
     running = false;
+    phase = Phase::stopping;
     for (auto it = started.rbegin(); it != started.rend(); ++it) {
         const core::DeliveryOutcome outcome = (*it)->stop();
         if (!outcome.ok) logger->error("plugin '{}' failed to stop: {}", (*it)->name(), outcome.error);
@@ -161,9 +167,25 @@ void Runtime::Impl::stop() {
         logger->error("{}", message);
         throw Error(Error::Kind::store, message);
     }
+    phase = Phase::stopped;
     const auto m = bus->metrics();
     logger->info("stopped: {} events accepted, {} deliveries, {} failed", m.accepted, m.deliveries,
                  m.delivery_failures);
+}
+
+void Runtime::Impl::serve_metrics() {
+    if (!config.metrics.enabled() || metrics_endpoint) return;
+    try {
+        metrics_endpoint = std::make_unique<core::HttpEndpoint>(
+            config.metrics.host, config.metrics.port,
+            [this](std::string_view path) { return answer_metrics_endpoint(*this, path); });
+    } catch (const std::runtime_error& e) {
+        throw Error(Error::Kind::config, config.file.string() + ": metrics.listen: " + e.what());
+    }
+    logger->info("metrics on http://{}:{}/metrics (/healthz, /readyz)",
+                 config.metrics.host.find(':') != std::string::npos ? "[" + config.metrics.host + "]"
+                                                                    : config.metrics.host,
+                 metrics_endpoint->port());
 }
 
 void Runtime::Impl::load_plugin(core::PluginSection& section) {

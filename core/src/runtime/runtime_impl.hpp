@@ -3,6 +3,7 @@
 // endpoints go before the catalogue and the clock they were built on.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,6 +17,7 @@
 #include "cim/runtime/runtime.hpp"
 #include "config/runtime_config.hpp"
 #include "event/catalogue.hpp"
+#include "metrics/http_endpoint.hpp"
 #include "plugin/plugin_instance.hpp"
 #include "plugin/plugin_library.hpp"
 #include "runtime/handler_endpoint.hpp"
@@ -68,6 +70,9 @@ public:
     std::unique_ptr<core::SessionStage> sessions;
     std::vector<core::PluginInstance*> started;  ///< in start order, for stopping in reverse
     bool running = false;
+    /// Where the lifecycle stands, for /readyz (read from the metrics endpoint's thread, hence atomic).
+    enum class Phase { created, restoring, starting_plugins, ready, stopping, stopped };
+    std::atomic<Phase> phase{Phase::created};
     bool stuck = false;  ///< a stop gave up: threads may still run inside plugins, so nothing may be destroyed
     bool own_store = true;
     // Hot reload (runtime_reload.cpp): each running plugin's library and the identity its file had when loaded.
@@ -75,6 +80,8 @@ public:
     std::map<std::string, std::shared_ptr<const core::PluginLibrary>> libraries;
     std::map<std::string, core::FileIdentity> library_identity;
     mutable std::mutex reload_mutex;  ///< serialises reload() with itself, stop() and plugins()
+    /// [metrics] listen: /metrics, /healthz, /readyz. Last: destroyed first, before anything its pages read.
+    std::unique_ptr<core::HttpEndpoint> metrics_endpoint;
 
     /// Applies `next` to the running runtime (Runtime::reload). Under reload_mutex.
     ReloadReport reload(core::RuntimeConfig next);
@@ -84,6 +91,7 @@ private:
     std::vector<std::string> start_bus();
     void restore_from_store();
     void start_plugins();
+    void serve_metrics();
 };
 
 /// Builds a runtime on a clock of the caller's choice (tests drive a ManualClock). Throws Error.

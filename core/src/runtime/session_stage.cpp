@@ -380,6 +380,18 @@ SessionStageCounters SessionStage::counters() const {
             restored_from_snapshot_.load()};
 }
 
+std::array<std::uint64_t, 6> SessionStage::conversations_by_state() {
+    std::array<std::uint64_t, 6> counts{};
+    for (std::size_t shard = 0; shard < trackers_.size(); ++shard) {
+        // One shard's lock at a time, for one pass over its conversations: a scrape delays that shard's admissions by
+        // the length of the pass, never the whole bus.
+        shards_.run_on_shard(shard, [&](Admission&) {
+            trackers_[shard].for_each([&](const Conversation& c) { ++counts[static_cast<std::size_t>(c.state)]; });
+        });
+    }
+    return counts;
+}
+
 std::size_t SessionStage::conversation_count() const {
     std::size_t n = 0;
     for (const auto& tracker : trackers_) n += tracker.conversation_count();

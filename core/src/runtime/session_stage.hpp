@@ -4,6 +4,7 @@
 // after it, and answers conversation views of the conversations in memory (docs/sessions.md).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -85,6 +86,9 @@ public:
     /// Duplicates seen so far.
     std::uint64_t duplicates() const noexcept { return duplicates_.load(std::memory_order_relaxed); }
     /// Conversations tracked, across shards. Only while no event is being admitted (tests, CLI).
+    /// Conversations in memory by ConversationState (indexed by its value): one pass over each shard under its lock.
+    /// For /metrics; not for the hot path. Not from inside an admission.
+    std::array<std::uint64_t, 6> conversations_by_state();
     std::size_t conversation_count() const;
 
 private:

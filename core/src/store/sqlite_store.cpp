@@ -299,6 +299,16 @@ bool SqliteStore::flush(std::chrono::milliseconds limit) {
     return true;
 }
 
+StoreStats SqliteStore::stats() const {
+    StoreStats out;
+    out.backlog = backlog_.load(std::memory_order_relaxed);
+    out.commits = commits_.load(std::memory_order_relaxed);
+    out.entries = committed_entries_.load(std::memory_order_relaxed);
+    out.commit_ns = commit_ns_.load(std::memory_order_relaxed);
+    out.failed_commits = failed_commits_.load(std::memory_order_relaxed);
+    return out;
+}
+
 void SqliteStore::write_loop() {
     on_writer = true;
     Batch batch;  // survives a failed commit: the retry writes the same events
@@ -307,8 +317,15 @@ void SqliteStore::write_loop() {
         if (batch.size == 0 && !has_snapshots(batch)) take_pending(batch);
         if (batch.size > 0 || has_snapshots(batch)) {
             try {
+                const auto started = std::chrono::steady_clock::now();
                 commit(batch);
+                commit_ns_.fetch_add(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                         std::chrono::steady_clock::now() - started).count()),
+                                     std::memory_order_relaxed);
+                commits_.fetch_add(1, std::memory_order_relaxed);
+                committed_entries_.fetch_add(batch.size, std::memory_order_relaxed);
             } catch (const StoreError& e) {
+                failed_commits_.fetch_add(1, std::memory_order_relaxed);
                 mark_failing(e.what());
                 if (stopping_) {
                     if (logger_) {

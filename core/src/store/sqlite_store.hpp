@@ -37,6 +37,7 @@ public:
     bool acknowledge_after_durable() const override { return sync_ == "full"; }
     bool on_writer_thread() const override;
     bool accepting() const override;
+    StoreStats stats() const override;
     StoreHealth health() const override;
     void set_durable_listener(DurableListener listener) override { listener_ = std::move(listener); }
     bool flush(std::chrono::milliseconds limit) override;
@@ -104,6 +105,8 @@ private:
     std::atomic<std::uint64_t> failures_{0};  // how many commits have failed, ever
     mutable std::mutex failure_mutex_;
     std::string failure_;  // the latest failure's reason; guarded by failure_mutex_
+    // The writer's counters (stats()): written by the writer only.
+    std::atomic<std::uint64_t> commits_{0}, committed_entries_{0}, commit_ns_{0}, failed_commits_{0};
     std::thread writer_;
 };
 

@@ -57,6 +57,15 @@ using DurableListener = std::function<void(std::size_t partition, std::uint64_t 
 /// Told once whether a ticket became durable: `error` is empty when it did, the store's failure otherwise.
 using DurableCompletion = std::function<void(const std::string& error)>;
 
+/// The writer's work so far, for /metrics. A snapshot of relaxed atomics.
+struct StoreStats {
+    std::uint64_t backlog = 0;          ///< appended entries not yet committed
+    std::uint64_t commits = 0;          ///< transactions committed
+    std::uint64_t entries = 0;          ///< entries (events, state writes) those commits wrote
+    std::uint64_t commit_ns = 0;        ///< time spent in them (the writer's thread), nanoseconds
+    std::uint64_t failed_commits = 0;   ///< commits that failed (full disk, I/O error) and were retried
+};
+
 /// Whether a store takes more appends right now, and why not.
 struct StoreHealth {
     bool writable = true;  ///< false while writes fail (a full disk, an I/O error): publishing is refused
@@ -96,6 +105,8 @@ public:
     virtual bool accepting() const = 0;
     /// The store's state, for refusals, logs and readiness.
     virtual StoreHealth health() const = 0;
+    /// The writer's counters (zero for a store without a writer).
+    virtual StoreStats stats() const { return {}; }
     /// Installs the listener told of every commit. Before the first append.
     virtual void set_durable_listener(DurableListener listener) = 0;
     /// Writes out everything appended so far and waits at most `limit` for it. Returns false when something is still

@@ -308,3 +308,20 @@ TEST_CASE("a plugin file name the file system refuses is a config error at its p
     CHECK_THAT(error, Catch::StartsWith(dir.file() + ":2:8: plugins.x.path: plugin file not found: /tmp/" + long_name));
     CHECK_THAT(error, Catch::EndsWith("(File name too long)"));
 }
+
+TEST_CASE("metrics.listen takes an IP address and a port, and says what is wrong with anything else", "[config]") {
+    CHECK_FALSE(parse_config("", "<string>", "/").metrics.enabled());  // off unless set
+    const RuntimeConfig v4 = parse_config("[metrics]\nlisten = \"127.0.0.1:9464\"\n", "<string>", "/");
+    CHECK(v4.metrics.host == "127.0.0.1");
+    CHECK(v4.metrics.port == 9464);
+    const RuntimeConfig v6 = parse_config("[metrics]\nlisten = \"[::1]:9464\"\n", "<string>", "/");
+    CHECK(v6.metrics.host == "::1");
+    CHECK_THAT(error_of_text("[metrics]\nlisten = \"localhost:9464\"\n"),
+               Catch::Contains("runtime.toml:2:10") && Catch::Contains("metrics.listen") &&
+                   Catch::Contains("not an IP address (names are not resolved)"));
+    CHECK_THAT(error_of_text("[metrics]\nlisten = \"127.0.0.1\"\n"), Catch::Contains("has no port"));
+    CHECK_THAT(error_of_text("[metrics]\nlisten = \"127.0.0.1:70000\"\n"), Catch::Contains("is not a port (1-65535)"));
+    CHECK_THAT(error_of_text("[metrics]\nlisten = \"::1:9464\"\n"), Catch::Contains("in brackets"));
+    CHECK_THAT(error_of_text("[metrics]\nlisen = \"127.0.0.1:9464\"\n"), Catch::Contains("did you mean 'listen'"));
+    CHECK_THAT(error_of_text("[metric]\nlisten = \"127.0.0.1:9464\"\n"), Catch::Contains("did you mean 'metrics'"));
+}
