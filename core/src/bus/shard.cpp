@@ -70,14 +70,34 @@ void Shard::admit_unbounded(const Admit& admit) {
 }
 
 void Shard::mark_durable(std::uint64_t ticket) {
+    // Called on the store's writer thread, which must never wait for a shard's lock: an admission holding it may be
+    // waiting for that very writer (SessionStage::bring_back waits until the journal is readable before it reads an
+    // evicted conversation back). So when the lock is taken, the durable mark goes to the pool, which waits there.
     bool schedule = false;
     {
-        std::lock_guard lock(mutex_);
-        if (ticket <= durable_) return;
-        durable_ = ticket;
-        if (!scheduled_ && front_ready()) schedule = scheduled_ = true;
+        std::unique_lock lock(mutex_, std::try_to_lock);
+        if (!lock.owns_lock()) {
+            boost::asio::post(io_, [this, ticket] {
+                bool go = false;
+                {
+                    std::lock_guard held(mutex_);
+                    go = apply_durable(ticket);
+                }
+                if (go) post_batch();
+            });
+            return;
+        }
+        schedule = apply_durable(ticket);
     }
     if (schedule) post_batch();
+}
+
+bool Shard::apply_durable(std::uint64_t ticket) {
+    if (ticket <= durable_) return false;
+    durable_ = ticket;
+    if (scheduled_ || !front_ready()) return false;
+    scheduled_ = true;
+    return true;
 }
 
 void Shard::run_batch() {

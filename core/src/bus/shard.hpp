@@ -140,6 +140,8 @@ private:
     // is free, on the pool otherwise.
     void post_batch(bool may_stay = true);
     void run_batch();
+    // Records that the journal is durable up to `ticket`; whether the shard must now be scheduled. Under mutex_.
+    bool apply_durable(std::uint64_t ticket);
     // Whether the oldest queued event may be delivered now. Under mutex_.
     bool front_ready() const { return !queue_.empty() && queue_.front().durable_ticket <= durable_; }
 
