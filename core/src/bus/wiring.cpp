@@ -58,7 +58,14 @@ Wiring build_wiring(const Catalogue& catalogue, const std::vector<Endpoint*>& en
             wiring.warnings.push_back(event + " is consumed by " + who +
                                       " but no plugin publishes it (only an external source can: cimrt publish, an embedding product)");
         }
-        if (consumers.empty() && published[kind]) {
+        // A plugin's own custom event that nobody consumes is a record it keeps for the journal and outside readers
+        // (cimrt journal, reports, an embedder), as the agent plugin's cimrt.AGENT_STATE_CHANGED: not a miswiring.
+        // A built-in event published into the void still is, and is named.
+        const std::string& declarer = catalogue.at(kind).defined_by;
+        const bool own_record = !declarer.empty() && std::all_of(endpoints.begin(), endpoints.end(), [&](Endpoint* e) {
+            return !wiring.may_publish[e][kind] || e->manifest().name == declarer;
+        });
+        if (consumers.empty() && published[kind] && !own_record) {
             std::string who;
             for (const Endpoint* endpoint : endpoints) {
                 if (wiring.may_publish[endpoint][kind]) who += (who.empty() ? "'" : ", '") + endpoint->name() + "'";
