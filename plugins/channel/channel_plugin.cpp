@@ -87,6 +87,7 @@ public:
         if (config_.web_chat) log().info("customer chat: " + base + "/");
         log().info("connector API: POST " + base + "/cim-messages (" + std::to_string(config_.connectors.size()) +
                    " connector(s))");
+        report_connections();
     }
 
     void on_event(const cim::Event& event) {
@@ -237,7 +238,18 @@ private:
     }
 
     // On the loop's thread, after the last retry: the customer did not get the message, and the journal says so.
+    // The open connections on /metrics (cimrt_channel_http_connections): sampled on the loop every few seconds, as
+    // a scrape would not see a value that changes with every connect anyway.
+    void report_connections() {
+        host().gauge_set("http_connections", static_cast<double>(server_->connection_count()), {},
+                         "Open HTTP and WebSocket connections to the channel plugin (sampled every 5 s).");
+        loop_.post_after(std::chrono::seconds(5), [this] { report_connections(); });
+    }
+
     void webhook_failed(const WebhookDelivery& delivery, const std::string& reason) {
+        host().counter_add("webhook_failures_total", 1, {},
+                           "Webhook deliveries given up after their retries (each also journaled as a FAILED "
+                           "delivery notification).");
         log().warn("webhook delivery of " + delivery.event_id + " to " + delivery.url + " failed: " + reason);
         const auto record = directory_.by_conversation(delivery.conversation_id);
         if (!record) return;

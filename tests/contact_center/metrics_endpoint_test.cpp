@@ -108,6 +108,8 @@ TEST_CASE("metrics move by the exact events of real connector traffic, and promt
     CHECK(sample(after, "cimrt_delivery_latency_seconds_bucket{le=\"+Inf\"}") ==
           sample(after, "cimrt_delivery_latency_seconds_count"));
     CHECK(moved("cimrt_store_committed_entries_total") > 0);
+    // The channel plugin's own metric (ABI 1.4): its connections, sampled when it started and every 5 s after.
+    CHECK(after.count("cimrt_channel_http_connections{plugin=\"channel\"}") == 1);
 
     INFO(page);
     CHECK(promtool_verdict(page, cc.dir).empty());

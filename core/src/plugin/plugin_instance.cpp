@@ -41,6 +41,7 @@ PluginInstance::PluginInstance(std::shared_ptr<const PluginLibrary> library, Hos
     host_table_.get_conversation_state = &host_get_conversation_state;
     host_table_.publish_async = &host_publish_async;
     host_table_.publish_many = &host_publish_many;
+    host_table_.metric = &host_metric;
 
     const cim_plugin_t& t = library_->table();
     const cim_rc_t rc = t.create(&host_table_, {config_json.data(), config_json.size()}, &instance_);
@@ -248,6 +249,18 @@ void PluginInstance::host_log(cim_host_ctx_t* ctx, cim_log_level_t level, cim_st
 }
 
 std::int64_t PluginInstance::host_now_ms(cim_host_ctx_t* ctx) { return self(ctx).host_.now_ms(); }
+
+cim_rc_t PluginInstance::host_metric(cim_host_ctx_t* ctx, cim_metric_kind_t kind, cim_str_t name,
+                                     cim_str_t labels_json, double value, cim_str_t help) {
+    try {
+        const auto view = [](cim_str_t s) { return std::string_view(s.data == nullptr ? "" : s.data, s.size); };
+        std::string why = self(ctx).metrics_.update(kind, view(name), view(labels_json), value, view(help));
+        if (!why.empty()) return fail(CIM_INVALID, "metric: " + why);
+        return CIM_OK;
+    } catch (const std::exception& e) {
+        return fail(CIM_ERROR, std::string("metric: ") + e.what());
+    }
+}
 
 namespace {
 

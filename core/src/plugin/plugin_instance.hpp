@@ -11,6 +11,7 @@
 #include "plugin/host_services.hpp"
 #include "plugin/plugin_library.hpp"
 #include "plugin/persistent_timers.hpp"
+#include "plugin/plugin_metrics.hpp"
 
 namespace cim::core {
 
@@ -38,6 +39,9 @@ public:
     const Manifest& manifest() const override { return library_->manifest(); }
 
     const PluginLibrary& library() const noexcept { return *library_; }
+
+    /// The plugin's own metrics (ABI 1.4), for /metrics.
+    const PluginMetrics& metrics() const noexcept { return metrics_; }
 
 private:
     DeliveryOutcome deliver_(const Event& event) override;
@@ -70,6 +74,8 @@ private:
                                       cim_rc_t* results);
     static cim_rc_t host_publish_async(cim_host_ctx_t* ctx, const cim_event_t* event, cim_publish_done_fn done,
                                        void* user);
+    static cim_rc_t host_metric(cim_host_ctx_t* ctx, cim_metric_kind_t kind, cim_str_t name, cim_str_t labels_json,
+                                double value, cim_str_t help);
     /// Waits until every publish_async completion of this instance has been called (abi.h: never after destroy).
     void wait_for_completions();
 
@@ -86,6 +92,7 @@ private:
     std::mutex completions_mutex_;
     std::condition_variable completions_done_;
     std::size_t outstanding_completions_ = 0;
+    PluginMetrics metrics_;
 };
 
 }  // namespace cim::core

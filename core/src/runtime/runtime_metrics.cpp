@@ -4,6 +4,7 @@
 #include <array>
 
 #include "metrics/prometheus_text.hpp"
+#include "plugin/plugin_metrics.hpp"
 #include "runtime/runtime_impl.hpp"
 #include "sessions/conversation.hpp"
 
@@ -71,11 +72,15 @@ void add_row(const std::string& name, const core::Endpoint& endpoint, bool up, s
 void write_plugins(PrometheusText& out, Runtime::Impl& impl) {
     // Rows first, under the reload lock (a reload replaces instances); families written after, one per metric.
     std::vector<PluginRow> rows;
+    std::vector<core::PluginMetricsView> own;  // the plugins' own metrics (ABI 1.4)
     {
         const std::lock_guard reloading(impl.reload_mutex);
         for (const auto& instance : impl.instances) {
             const bool up = std::find(impl.started.begin(), impl.started.end(), instance.get()) != impl.started.end();
             add_row(instance->name(), *instance, up, rows);
+            std::string prefix = "cimrt_" + instance->manifest().name + "_";
+            std::replace(prefix.begin(), prefix.end(), '-', '_');
+            own.push_back({std::move(prefix), instance->name(), instance->metrics().snapshot()});
         }
         for (const auto& handler : impl.handlers) add_row(handler->name(), *handler, impl.running, rows);
     }
@@ -97,6 +102,7 @@ void write_plugins(PrometheusText& out, Runtime::Impl& impl) {
         out.family(families[f].name, families[f].type, families[f].help);
         for (const auto& [name, values] : rows) out.sample(families[f].name, {{"plugin", name}}, values[f]);
     }
+    core::write_plugin_metrics(out, own);
 }
 
 void write_store(PrometheusText& out, const core::Store& store) {

@@ -101,6 +101,15 @@ typedef uint32_t cim_event_type_t;
 #define CIM_EVENT_TYPE_NOTIFICATION 4
 #define CIM_EVENT_TYPE_CALL 5
 
+/**
+ * What a plugin's metric is (host `metric`, since 1.4): a counter only grows (each call adds `value` >= 0), a gauge
+ * is set to `value`, a histogram observes `value` (seconds, or any unit the name says) into fixed buckets.
+ */
+typedef uint32_t cim_metric_kind_t;
+#define CIM_METRIC_COUNTER 1
+#define CIM_METRIC_GAUGE 2
+#define CIM_METRIC_HISTOGRAM 3
+
 /** Who emitted an event. 0 means "not given". Since 1.0. */
 typedef uint32_t cim_emitter_type_t;
 #define CIM_EMITTER_UNSET 0
@@ -445,7 +454,8 @@ typedef struct cim_host_t {
      * @return CIM_OK when `done` will be (or already was) called; CIM_INVALID when `event` or `done` is NULL (`done`
      *   is not called).
      * OWNERSHIP: as for publish: the host copies the event before returning.
-     * Cost: publish's admission (validation, a shard lock, one copy into the journal's queue) without its wait; with
+     * Cost: publish's admission (validation, a shard lock, the one copy of the views into the runtime's event, which
+     *   the journal and every consumer then share) without its wait; with
      *   sync = "full", one completion record per event, released at its commit. Since 1.3.
      */
     cim_rc_t (*publish_async)(cim_host_ctx_t* ctx, const cim_event_t* event, cim_publish_done_fn done, void* user);
@@ -463,10 +473,36 @@ typedef struct cim_host_t {
      *   are refused CIM_BUSY too, so retrying the refused ones in order keeps every conversation's order.
      * @return CIM_OK when every event was accepted; otherwise the first refusal's code, and `last_error` on this
      *   thread explains that one ("event <i>: <why>").
-     * OWNERSHIP: as for publish; `results` is the caller's. Cost: publish's per-event validation and journal copy;
+     * OWNERSHIP: as for publish; `results` is the caller's. Cost: publish's per-event validation and copy;
      *   the lock, wake-up and disk wait once per shard instead of once per event. Since 1.3.
      */
     cim_rc_t (*publish_many)(cim_host_ctx_t* ctx, const cim_event_t* events, size_t count, cim_rc_t* results);
+
+    /* ---- appended in 1.4: the plugin's own metrics ---- */
+
+    /**
+     * metric — updates one of the plugin's metrics, exposed on the runtime's `GET /metrics` ([metrics] listen) as
+     *   `cimrt_<plugin>_<name>` with the label plugin="<instance name>" and the series' own labels. A metric comes
+     *   into being on its first call; what an operator graphs (queue length, agents online, webhook failures) is
+     *   one call where the plugin's own number changes.
+     * Caller: the plugin, any thread, from `create` to `destroy`. Required: yes (1.4+).
+     * @param kind         CIM_METRIC_COUNTER (adds `value`, which must be >= 0), CIM_METRIC_GAUGE (sets it),
+     *                     CIM_METRIC_HISTOGRAM (observes it; buckets 10 us .. 10 s, for durations in seconds).
+     * @param name         [a-z][a-z0-9_]*, at most 64 bytes; a counter's ends in "_total", other kinds' must not
+     *                     (Prometheus' conventions); the same name always with the same kind.
+     * @param labels_json  a JSON object of string values, e.g. {"queue":"sales"}, or empty for none: at most 4
+     *                     labels, names [a-z_][a-z0-9_]* other than "plugin" and "le". Keep values bounded (a queue,
+     *                     a channel — never a conversation or customer id): each distinct set is one series, and a
+     *                     plugin has at most 1,000.
+     * @param value        finite.
+     * @param help         one line describing the metric, used from its first call (may be empty afterwards).
+     * @return CIM_OK; CIM_INVALID when a rule above is broken (last_error says which; nothing changes).
+     * OWNERSHIP: all views borrowed for the call; the host copies the name, labels and help once per series.
+     * Cost: one lookup in the plugin's metric table under its lock (a string hash of name and labels); no
+     *   allocation after a series' first call; nothing on the event path. Since 1.4.
+     */
+    cim_rc_t (*metric)(cim_host_ctx_t* ctx, cim_metric_kind_t kind, cim_str_t name, cim_str_t labels_json,
+                       double value, cim_str_t help);
 } cim_host_t;
 
 /* ------------------------------------------------------------------------------------------------------------------

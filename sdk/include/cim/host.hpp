@@ -68,6 +68,9 @@ inline constexpr std::string_view plugin_scope{};
  */
 class Host {
 public:
+    /// A metric's labels: name → value (see counter_add).
+    using Labels = std::vector<std::pair<std::string, std::string>>;
+
     /// Wraps `table`. @throws cim::Error when `table` is NULL.
     explicit Host(const cim_host_t* table) : table_(checked(table)), log_(table) {}
 
@@ -188,6 +191,30 @@ public:
      */
     [[nodiscard]] std::int64_t now_ms() const {
         return callback(&cim_host_t::now_ms, "now_ms")(table_->ctx);
+    }
+
+    /**
+     * The plugin's own metrics on the runtime's `GET /metrics` ([metrics] listen), as cimrt_<plugin>_<name> with
+     * plugin="<instance>" and `labels` (abi.h, `metric`, since ABI 1.4). A counter's name ends in `_total`;
+     * label values must stay bounded (a queue, a channel — never a conversation or customer id). Cost: one lookup
+     * in the plugin's metric table under its lock; the first call of a series allocates it.
+     *
+     *     host().gauge_set("queue_length", static_cast<double>(queue.size()), {{"queue", "sales"}},
+     *                      "Conversations waiting for an agent.");
+     *
+     * @return false when the host refused the update (a broken rule, logged once by the caller if it cares) or is
+     *   older than 1.4 (metrics then simply do not appear). Never throws for a refusal.
+     */
+    bool counter_add(std::string_view name, double value, const Labels& labels = {}, std::string_view help = {}) const {
+        return metric(CIM_METRIC_COUNTER, name, value, labels, help);
+    }
+    /// Sets a gauge (see counter_add).
+    bool gauge_set(std::string_view name, double value, const Labels& labels = {}, std::string_view help = {}) const {
+        return metric(CIM_METRIC_GAUGE, name, value, labels, help);
+    }
+    /// Observes `value` (seconds, for durations) into a histogram with buckets 10 us .. 10 s (see counter_add).
+    bool observe(std::string_view name, double value, const Labels& labels = {}, std::string_view help = {}) const {
+        return metric(CIM_METRIC_HISTOGRAM, name, value, labels, help);
     }
 
     /**
@@ -335,6 +362,18 @@ public:
     [[nodiscard]] const cim_host_t& abi() const noexcept { return *table_; }
 
 private:
+    bool metric(cim_metric_kind_t kind, std::string_view name, double value, const Labels& labels,
+                std::string_view help) const {
+        if (!detail::has_field(*table_, &cim_host_t::metric) || table_->metric == nullptr) return false;
+        std::string labels_json;
+        if (!labels.empty()) {
+            nlohmann::json object = nlohmann::json::object();
+            for (const auto& [label, value_text] : labels) object[label] = value_text;
+            labels_json = object.dump();
+        }
+        return table_->metric(table_->ctx, kind, {name.data(), name.size()}, {labels_json.data(), labels_json.size()},
+                              value, {help.data(), help.size()}) == CIM_OK;
+    }
     static const cim_host_t* checked(const cim_host_t* table) {
         if (table == nullptr) throw Error("cim: the host table is NULL");
         return table;

@@ -17,6 +17,8 @@
  *        and the cheap conversation query (get_conversation_state) appended to cim_host_t; rc CIM_NOT_FOUND.
  *   1.3  asynchronous publish (publish_async, cim_publish_done_fn: the outcome arrives once the event is as
  *        durable as promised) and batch admission (publish_many) appended to cim_host_t.
+ *   1.4  the plugin's own metrics (metric: counters, gauges, histograms on the runtime's /metrics) appended to
+ *        cim_host_t, with the cim_metric_kind_t constants.
  */
 #ifndef CIM_VERSION_H
 #define CIM_VERSION_H
@@ -24,10 +26,10 @@
 /** The ABI major version: plugins built against another major are refused. Since 1.0. */
 #define CIM_ABI_VERSION_MAJOR 1
 /** The ABI minor version: a plugin built against a newer minor than the host's is refused. Since 1.0. */
-#define CIM_ABI_VERSION_MINOR 3
+#define CIM_ABI_VERSION_MINOR 4
 /** The ABI patch level: informational only. Since 1.0. */
 #define CIM_ABI_VERSION_PATCH 0
 /** "MAJOR.MINOR.PATCH" as a string literal, for logs and `--version`. Since 1.0. */
-#define CIM_ABI_VERSION_STRING "1.3.0"
+#define CIM_ABI_VERSION_STRING "1.4.0"
 
 #endif /* CIM_VERSION_H */

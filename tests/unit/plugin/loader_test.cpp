@@ -136,7 +136,7 @@ TEST_CASE("a plugin built against a newer minor is refused, an older minor loads
     REQUIRE(seen[0].data == R"({"text":"echo from C"})");
 }
 
-TEST_CASE("plugins compiled against the released 1.0 1.1 and 1.2 headers load and work with this host", "[loader][abi]") {
+TEST_CASE("plugins compiled against the released 1.0 1.1 1.2 and 1.3 headers load and work with this host", "[loader][abi]") {
     // Built from tests/plugins/abi_history/: the headers as released, so their host table is the smaller one.
     auto v10 = PluginLibrary::load(fixtures / "c_echo_abi_1_0.so");
     REQUIRE(v10->abi_version().to_string() == "1.0.0");
@@ -144,7 +144,9 @@ TEST_CASE("plugins compiled against the released 1.0 1.1 and 1.2 headers load an
     REQUIRE(v11->abi_version().to_string() == "1.1.0");
     auto v12 = PluginLibrary::load(fixtures / "c_echo_abi_1_2.so");
     REQUIRE(v12->abi_version().to_string() == "1.2.0");
-    for (const std::string name : {"c_echo_abi_1_0", "c_echo_abi_1_1", "c_echo_abi_1_2"}) {
+    auto v13 = PluginLibrary::load(fixtures / "c_echo_abi_1_3.so");
+    REQUIRE(v13->abi_version().to_string() == "1.3.0");
+    for (const std::string name : {"c_echo_abi_1_0", "c_echo_abi_1_1", "c_echo_abi_1_2", "c_echo_abi_1_3"}) {
         const auto seen = exchange("[plugins." + name + "]\n", {"BOT_MESSAGE"});
         REQUIRE(seen.size() == 1);
         REQUIRE(seen[0].data == R"({"text":"echo from C"})");

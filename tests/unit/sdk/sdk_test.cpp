@@ -705,7 +705,8 @@ TEST_CASE("detail::field_end agrees with offsetof for every ABI field it is used
     CHECK(field_end(&cim_host_t::get_conversation_state) ==
           offsetof(cim_host_t, get_conversation_state) + sizeof(void*));
     CHECK(field_end(&cim_host_t::publish_async) == offsetof(cim_host_t, publish_async) + sizeof(void*));
-    CHECK(field_end(&cim_host_t::publish_many) == sizeof(cim_host_t));
+    CHECK(field_end(&cim_host_t::publish_many) == offsetof(cim_host_t, publish_many) + sizeof(void*));
+    CHECK(field_end(&cim_host_t::metric) == sizeof(cim_host_t));
 }
 
 TEST_CASE("event and emitter types convert to their CIM names", "[sdk][event]") {
