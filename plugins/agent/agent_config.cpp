@@ -63,7 +63,12 @@ nlohmann::json AgentConfig::schema() {
                 {"default", json::array({"Resolved", "Follow-up needed", "Billing", "Complaint"})},
                 {"description", "what an agent may choose at wrap-up"}}},
               {"escalate_on_bot_timeout",
-               {{"type", "boolean"}, {"default", true}, {"description", "queue the conversation when the bot times out"}}}}}};
+               {{"type", "boolean"}, {"default", true}, {"description", "queue the conversation when the bot times out"}}},
+              {"auto_away_after_missed_offers",
+               {{"type", "integer"}, {"default", 3}, {"minimum", 0}, {"maximum", 100},
+                {"description", "offers an agent lets time out in a row before they are set AWAY; 0 = never"}}},
+              {"session_timeout",
+               duration("8h", "how long a desk's session token lets a reloaded desk back in without the password")}}}};
     const nlohmann::json limits = web::server_limits_schema();  // named: items() of a temporary would dangle
     for (const auto& [key, row] : limits.items()) schema["properties"][key] = row;
     return schema;
@@ -87,6 +92,8 @@ AgentConfig AgentConfig::from_json(const nlohmann::json& config) {
     c.response_timeout = common::parse_duration(config.at("response_timeout").get<std::string>());
     c.wrapup_categories = config.at("wrapup_categories").get<std::vector<std::string>>();
     c.escalate_on_bot_timeout = config.at("escalate_on_bot_timeout").get<bool>();
+    c.auto_away_after_missed_offers = config.at("auto_away_after_missed_offers").get<int>();
+    c.session_timeout = common::parse_duration(config.at("session_timeout").get<std::string>());
     std::set<std::string> ids;
     for (const auto& entry : config.at("agents")) {
         AgentAccount account{entry.at("id").get<std::string>(), entry.value("name", std::string()),

@@ -34,6 +34,8 @@ struct AgentConfig {
     std::chrono::milliseconds response_timeout{180000};
     std::vector<std::string> wrapup_categories;
     bool escalate_on_bot_timeout = true;
+    int auto_away_after_missed_offers = 3;              ///< 0 = never
+    std::chrono::milliseconds session_timeout{28800000};  ///< a desk's session token lives this long (8h)
 
     static AgentConfig from_json(const nlohmann::json& config);
     static nlohmann::json schema();

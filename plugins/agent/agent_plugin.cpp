@@ -18,6 +18,7 @@
 #include "desk_entries.hpp"
 #include "desk_frame.hpp"
 #include "desk_login.hpp"
+#include "desk_sessions.hpp"
 #include "effect_runner.hpp"
 #include "plugin_common/event_loop.hpp"
 #include "plugin_common/frame_dispatch.hpp"
@@ -34,7 +35,7 @@ namespace {
 
 MachineSettings machine_settings(const AgentConfig& config) {
     MachineSettings s{{}, config.wrapup_categories, config.accept_timeout, config.queue_timeout, config.response_timeout,
-                      config.escalate_on_bot_timeout};
+                      config.escalate_on_bot_timeout, config.auto_away_after_missed_offers};
     for (const AgentAccount& a : config.agents) s.agents.push_back({a.id, a.name, a.capacity});
     return s;
 }
@@ -48,6 +49,7 @@ public:
           config_(AgentConfig::from_json(config())),
           login_(config_, loop_, log()),
           machine_(machine_settings(config_), [] { return common::random_uuid(); }),
+          sessions_(config_.session_timeout),
           frames_(desk_frames()) {
         loop_.set_log([this](cim::LogLevel level, const std::string& message) { log().log(level, message); });
     }
@@ -59,7 +61,10 @@ public:
         m.description = "agent routing (queue, longest idle, capacity, timeouts) and the agent desk at /agent";
         m.publishes = {"TASK_ENQUEUED",      "TASK_STATE_CHANGED", "AGENT_RESERVED",   "ACCEPT_TIMEOUT",
                        "NO_AGENT_AVAILABLE", "AGENT_SUBSCRIBED",   "AGENT_UNSUBSCRIBED", "AGENT_MESSAGE",
-                       "WHISPER_MESSAGE",    "MESSAGE_DELIVERY_NOTIFICATION", "WRAPUP_APPLIED", "AGENT_RESPONSE_TIMEOUT"};
+                       "WHISPER_MESSAGE",    "MESSAGE_DELIVERY_NOTIFICATION", "WRAPUP_APPLIED", "AGENT_RESPONSE_TIMEOUT",
+                       agent_state_changed};
+        m.custom_events = {{agent_state_changed, cim::EventType::notification,
+                            "an agent's status (READY, BUSY, AWAY) or presence (OFFLINE) changed; payload: the agent"}};
         m.consumes = {"CUSTOMER_MESSAGE",   "BOT_MESSAGE",       "BOT_SUGGESTION",        "ACTION_MESSAGE",
                       "BOT_TIMEOUT",        "BOT_NOT_AVAILABLE",  "THIRD_PARTY_ACTIVITY", "ACTIVITY_REACTION", "MESSAGE_DELIVERY_NOTIFICATION",
                       "CHANNEL_SESSION_ENDED", "CHANNEL_SESSION_EXPIRED"};
@@ -210,8 +215,12 @@ private:
         using A = const std::string&;
         frames.open("login", [this](const web::ConnectionPtr& c, const nlohmann::json& f) {
                   login_.attempt(c, decode_desk_frame(f), host().now_ms(),
-                                 [this](const web::ConnectionPtr& desk, const std::string& agent) { logged_in(desk, agent); });
+                                 [this](const web::ConnectionPtr& desk, const std::string& agent) {
+                                     logged_in(desk, agent, sessions_.issue(agent, host().now_ms()));
+                                 });
               })
+            .open("resume", [this](const web::ConnectionPtr& c, const nlohmann::json& f) { resume(c, decode_desk_frame(f)); })
+            .session("status", command([](TaskMachine& m, A a, F f, std::int64_t t) { return m.set_status(a, f.status, t); }))
             .session("accept", command([](TaskMachine& m, A a, F f, std::int64_t t) { return m.accept(a, f.conversation_id, t); }))
             .session("decline", command([](TaskMachine& m, A a, F f, std::int64_t t) { return m.decline(a, f.conversation_id, t); }))
             .session("message", command([](TaskMachine& m, A a, F f, std::int64_t t) { return m.say(a, f.conversation_id, f.text, false, t); }))
@@ -225,16 +234,33 @@ private:
         return frames;
     }
 
-    // A valid login (desk_login.cpp checked it): the desk is registered and gets the agent's work.
-    void logged_in(const web::ConnectionPtr& connection, const std::string& agent_id) {
+    // A valid login (desk_login.cpp checked the password, or resume() the session token): the desk is registered
+    // and gets the agent's work; its welcome carries the session a reload comes back with.
+    void logged_in(const web::ConnectionPtr& connection, const std::string& agent_id, const nlohmann::json& session) {
         step(connection, [&](std::int64_t now) -> Effects {
             if (!agent_of_connection_.emplace(connection->id(), agent_id).second) {
                 return {effect::Reply{desk_error_frame("already logged in on this connection"), {}}};
             }
             auto& desks = desks_[agent_id];
             desks.push_back(connection);
-            return machine_.login(agent_id, desks.size() == 1, now);
+            Effects effects = machine_.login(agent_id, desks.size() == 1, now);
+            for (Effect& e : effects) {
+                auto* reply = std::get_if<effect::Reply>(&e);
+                if (reply != nullptr && reply->frame.value("type", "") == "welcome") reply->frame["session"] = session;
+            }
+            return effects;
         });
+    }
+
+    // A reloaded desk presents its session token instead of the password (desk_sessions.hpp). Refused: the desk
+    // is told why (`session_refused`) and stays open for a password login.
+    void resume(const web::ConnectionPtr& connection, const DeskFrame& frame) {
+        DeskSessions::Redeemed redeemed = sessions_.redeem(frame.token, host().now_ms());
+        if (redeemed.agent_id.empty() || !machine_.knows_agent(redeemed.agent_id)) {  // the accounts are fixed: no lock
+            connection->send(session_refused_frame(redeemed.error.empty() ? "please log in again" : redeemed.error).dump());
+            return;
+        }
+        logged_in(connection, redeemed.agent_id, redeemed.session);
     }
 
     void desk_closed(const web::ConnectionPtr& connection) {
@@ -267,6 +293,7 @@ private:
     std::deque<Batch> pending_;
     bool running_ = false;  // a thread is running effects
 
+    DeskSessions sessions_;         // the loop's thread only
     common::FrameDispatch frames_;  // after everything its handlers use
     std::unique_ptr<web::HttpServer> server_;
 };

@@ -11,6 +11,8 @@ DeskFrame decode_desk_frame(const nlohmann::json& json) {
     frame.type = string_at(json, "type");
     frame.agent_id = string_at(json, "agentId");
     frame.password = string_at(json, "password");
+    frame.token = string_at(json, "token");
+    frame.status = string_at(json, "status");
     frame.conversation_id = string_at(json, "conversationId");
     frame.text = string_at(json, "text");
     frame.event_id = string_at(json, "eventId");
@@ -32,10 +34,18 @@ std::optional<DeskFrame> decode_desk_frame(std::string_view text) {
     return decode_desk_frame(json);
 }
 
-nlohmann::json welcome_frame(const DeskAgent& agent, const std::vector<std::string>& wrapup_categories) {
+nlohmann::json welcome_frame(const DeskAgent& agent, const std::vector<std::string>& wrapup_categories,
+                             std::string_view status) {
     return {{"type", "welcome"},
             {"agent", {{"id", agent.id}, {"name", agent.name}, {"capacity", agent.capacity}}},
-            {"wrapupCategories", wrapup_categories}};
+            {"wrapupCategories", wrapup_categories},
+            {"status", status}};
+}
+
+nlohmann::json status_frame(std::string_view status, std::string_view reason, std::string_view notice) {
+    nlohmann::json frame = {{"type", "status"}, {"status", status}, {"reason", reason}};
+    if (!notice.empty()) frame["notice"] = notice;
+    return frame;
 }
 
 nlohmann::json offer_frame(const std::string& conversation_id, const std::string& customer_id, const std::string& task_id,
@@ -65,6 +75,10 @@ nlohmann::json closed_frame(const std::string& conversation_id) {
 
 nlohmann::json desk_error_frame(std::string_view message, std::string_view conversation_id) {
     return common::error_frame(message, conversation_id);
+}
+
+nlohmann::json session_refused_frame(std::string_view message) {
+    return {{"type", "session_refused"}, {"error", message}};
 }
 
 nlohmann::json login_refused_frame(std::int64_t retry_after_ms) {

@@ -17,9 +17,11 @@ namespace cim::agent {
 
 /// The members the agent plugin acts on; absent or mistyped members read as empty.
 struct DeskFrame {
-    std::string type;                     ///< login, accept, decline, message, whisper, read, wrapup, leave, transcript
+    std::string type;                     ///< login, resume, accept, decline, message, whisper, read, wrapup, leave, transcript, status
     std::string agent_id;                 ///< login
     std::string password;                 ///< login
+    std::string token;                    ///< resume: the session token a welcome gave
+    std::string status;                   ///< status: READY, BUSY or AWAY
     std::string conversation_id;          ///< every frame but login
     std::string text;                     ///< message, whisper
     std::string event_id;                 ///< read
@@ -42,8 +44,12 @@ struct DeskAgent {
     int capacity = 0;
 };
 
-/// `welcome`: the login succeeded.
-nlohmann::json welcome_frame(const DeskAgent& agent, const std::vector<std::string>& wrapup_categories);
+/// `welcome`: the login succeeded; `status` is the agent's (READY, BUSY, AWAY). The plugin adds the desk's `session`.
+nlohmann::json welcome_frame(const DeskAgent& agent, const std::vector<std::string>& wrapup_categories,
+                             std::string_view status = "READY");
+/// `status`: the agent's status is `status` now, because of `reason` (CHOSEN or MISSED_OFFERS); `notice` is what the
+/// desk tells the agent (empty: nothing to tell).
+nlohmann::json status_frame(std::string_view status, std::string_view reason, std::string_view notice = {});
 /// `offer`: offered to this agent until `expires_at_ms` (ms since the epoch; the offer's real deadline).
 nlohmann::json offer_frame(const std::string& conversation_id, const std::string& customer_id, const std::string& task_id,
                            std::int64_t expires_at_ms);
@@ -57,6 +63,8 @@ nlohmann::json event_frame(const std::string& conversation_id, const nlohmann::j
 nlohmann::json closed_frame(const std::string& conversation_id);
 /// `error`: a frame was refused (common::error_frame, the wording the web chat uses too).
 nlohmann::json desk_error_frame(std::string_view message, std::string_view conversation_id = {});
+/// `session_refused`: a `resume` with a token that expired or is unknown; `error` says so, for the login form.
+nlohmann::json session_refused_frame(std::string_view message);
 /// `error` for a login heard too early: says when to try again.
 nlohmann::json login_refused_frame(std::int64_t retry_after_ms);
 

@@ -25,6 +25,17 @@ void Router::set_online(const std::string& agent_id, bool online, std::int64_t n
     slot.online = online;
 }
 
+void Router::set_ready(const std::string& agent_id, bool ready, std::int64_t now_ms) {
+    auto& slot = agents_.at(agent_id);
+    if (ready && !slot.ready) slot.idle_since_ms = now_ms;
+    slot.ready = ready;
+}
+
+int Router::ready_count() const {
+    return static_cast<int>(
+        std::count_if(agents_.begin(), agents_.end(), [](const auto& a) { return a.second.online && a.second.ready; }));
+}
+
 int Router::online_count() const {
     return static_cast<int>(std::count_if(agents_.begin(), agents_.end(), [](const auto& a) { return a.second.online; }));
 }
@@ -62,7 +73,7 @@ std::optional<Offer> Router::next_offer(std::int64_t now_ms) {
         const std::pair<const std::string, AgentSlot>* best = nullptr;
         for (const auto& candidate : agents_) {
             const AgentSlot& slot = candidate.second;
-            if (!slot.online || slot.load >= slot.capacity || task.timed_out.count(candidate.first) != 0) continue;
+            if (!slot.online || !slot.ready || slot.load >= slot.capacity || task.timed_out.count(candidate.first) != 0) continue;
             if (best == nullptr || slot.idle_since_ms < best->second.idle_since_ms ||
                 (slot.idle_since_ms == best->second.idle_since_ms && slot.order < best->second.order)) {
                 best = &candidate;

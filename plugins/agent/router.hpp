@@ -1,6 +1,6 @@
 // Routing: which waiting conversation (task) is offered to which agent.
 //
-// Tasks wait in arrival order. A task goes to an online agent with a free slot (offered + owned < capacity) who has
+// Tasks wait in arrival order. A task goes to an online, ready agent with a free slot (offered + owned < capacity) who has
 // not already let this task's offer time out; among those, to the one idle longest — the agent whose last offer or
 // last finished conversation lies furthest back (login counts as both). Pure bookkeeping: no I/O, no clock of its
 // own, no lock (the plugin holds one).
@@ -43,8 +43,13 @@ public:
     void add_agent(const std::string& id, int capacity);
     bool has_agent(const std::string& id) const { return agents_.count(id) != 0; }
     void set_online(const std::string& agent_id, bool online, std::int64_t now_ms);
-    /// Agents logged in (whatever their load).
+    /// Whether the agent takes new offers (their status is READY); an agent is ready until told otherwise. Becoming
+    /// ready counts as becoming idle, like a login.
+    void set_ready(const std::string& agent_id, bool ready, std::int64_t now_ms);
+    /// Agents logged in (whatever their load or status).
     int online_count() const;
+    /// Agents logged in and ready (whatever their load).
+    int ready_count() const;
 
     /// Queues a task for `conversation_id`. @returns it.
     Task& enqueue(Task task);
@@ -76,6 +81,7 @@ private:
         int capacity = 1;
         int load = 0;
         bool online = false;
+        bool ready = true;
         std::int64_t idle_since_ms = 0;
         std::size_t order = 0;  // configuration order breaks ties
     };

@@ -121,7 +121,7 @@ TaskRecord task_record_from_json(const nlohmann::json& json) {
 // ---- the machine ---------------------------------------------------------------------------------------------------
 
 TaskMachine::TaskMachine(MachineSettings settings, std::function<std::string()> new_uuid)
-    : settings_(std::move(settings)), new_uuid_(std::move(new_uuid)) {
+    : settings_(std::move(settings)), new_uuid_(std::move(new_uuid)), statuses_(settings_.auto_away_after_missed_offers) {
     for (const DeskAgent& a : settings_.agents) {
         agents_[a.id] = a;
         router_.add_agent(a.id, a.capacity);
@@ -229,34 +229,6 @@ Effects TaskMachine::timer_fired(std::uint64_t token, std::int64_t now) {
         return finish();
     }
     fire(static_cast<TimerKind>(kind), id->second, now);
-    return finish();
-}
-
-Effects TaskMachine::login(const std::string& agent_id, bool first_desk, std::int64_t now) {
-    const auto account = agents_.find(agent_id);
-    if (account == agents_.end()) return finish();
-    reply(welcome_frame(account->second, settings_.wrapup_categories));
-    // A desk that logs in (again, or after a restart) gets back what is already the agent's.
-    for (const auto& [conversation_id, c] : conversations_) {
-        if (c.owners.count(agent_id) != 0) {
-            reply(assigned_frame(conversation_id, c.customer_id), conversation_id);
-        } else if (const Task* task = offered_to(agent_id, conversation_id)) {
-            reply(offer_frame(conversation_id, c.customer_id, task->id, c.offer_deadline_ms), conversation_id);
-        }
-    }
-    if (first_desk) {
-        router_.set_online(agent_id, true, now);
-        log(cim::LogLevel::info, "agent '" + agent_id + "' is online");
-        dispatch(now);
-    }
-    return finish();
-}
-
-Effects TaskMachine::logout(const std::string& agent_id, std::int64_t now) {
-    if (!knows_agent(agent_id)) return finish();
-    // Offline: no new offers. A pending offer runs out its timer and moves on; owned conversations stay.
-    router_.set_online(agent_id, false, now);
-    log(cim::LogLevel::info, "agent '" + agent_id + "' is offline");
     return finish();
 }
 
@@ -441,6 +413,7 @@ void TaskMachine::subscribed(const PendingPublish& pending, const PublishOutcome
         return;
     }
     task_state_changed(*task, "ACTIVE");
+    statuses_.answered(pending.agent_id);
     // Accepted within the offer: the agent is here, even if the queue's own wait ran out meanwhile.
     disarm(*c, TimerKind::offer, c->offer_deadline_ms);
     disarm(*c, TimerKind::queue, c->queue_deadline_ms);
@@ -477,6 +450,7 @@ void TaskMachine::enqueue(const ConsumedEvent& event, const std::string& reason,
     // no_agent_online_reply), not left to the whole queue_timeout under "an agent will be with you shortly".
     nlohmann::json enqueued = task_json(queued, "QUEUED", reason);
     enqueued["agentsOnline"] = router_.online_count();
+    enqueued["agentsReady"] = router_.ready_count();
     publish(from_manager("TASK_ENQUEUED", id, c).data(std::move(enqueued)));
     task_state_changed(queued, "QUEUED", reason);
     arm(id, c, TimerKind::queue, c.queue_deadline_ms, now + settings_.queue_timeout.count());
@@ -531,6 +505,12 @@ void TaskMachine::offer_ended(const std::string& conversation_id, const char* re
     router_.expire_offer(task_id, now);
     task_state_changed(*router_.find(task_id), "QUEUED", reason);
     changed(conversation_id);
+    // Before the task is offered again: an agent set AWAY now is not offered the next one.
+    if (timed_out) {
+        missed_offer(agent_id, now);
+    } else {
+        statuses_.answered(agent_id);
+    }
     dispatch(now);
     // The queue's wait ran out during the offer: with nobody else taking it now, nobody is available.
     if (const Task* still = router_.find(task_id); still && still->state == TaskState::queued && c.queue_expired) {

@@ -25,6 +25,7 @@
 #include <cim/outgoing_event.hpp>
 #include <nlohmann/json.hpp>
 
+#include "agent_status.hpp"
 #include "desk_frame.hpp"
 #include "router.hpp"
 
@@ -38,7 +39,11 @@ struct MachineSettings {
     std::chrono::milliseconds queue_timeout{120000};
     std::chrono::milliseconds response_timeout{180000};
     bool escalate_on_bot_timeout = true;
+    int auto_away_after_missed_offers = 3;  ///< 0 = never
 };
+
+/// The custom event an agent's status or presence change is published as (README "Agent status").
+inline constexpr const char* agent_state_changed = "cimrt.AGENT_STATE_CHANGED";
 
 /// An event the plugin consumed, reduced to what routing reads.
 struct ConsumedEvent {
@@ -163,6 +168,8 @@ public:
                     const std::vector<std::string>& categories, const std::string& note, std::int64_t now_ms);
     Effects leave(const std::string& agent_id, const std::string& conversation_id, std::int64_t now_ms);
     Effects transcript(const std::string& agent_id, const std::string& conversation_id, std::int64_t now_ms);
+    /// The agent chose a status on the desk ("READY", "BUSY", "AWAY"; anything else is refused with an `error`).
+    Effects set_status(const std::string& agent_id, const std::string& status, std::int64_t now_ms);
     /// The outcome of an effect::Publish that carried `pending`.
     Effects published(const PendingPublish& pending, const PublishOutcome& outcome, std::int64_t now_ms);
 
@@ -181,6 +188,8 @@ public:
     std::size_t conversation_count() const { return conversations_.size(); }
     /// Whether `conversation_id` is one of them: its events may concern a desk.
     bool involved(const std::string& conversation_id) const { return conversations_.count(conversation_id) != 0; }
+    /// The agent's chosen status (READY until they choose; kept across logouts, not across restarts).
+    AgentStatus status_of(const std::string& agent_id) const { return statuses_.of(agent_id); }
     /// The persisted form of one conversation, if the machine has it.
     std::optional<TaskRecord> record(const std::string& conversation_id) const;
     /// The token of a record's timer: seq * 4 + kind.
@@ -216,6 +225,10 @@ private:
     void customer_left(const std::string& conversation_id, const std::string& how, std::int64_t now);
     void subscribed(const PendingPublish& pending, const PublishOutcome& outcome, std::int64_t now);
     void drop_task(Conversation& c);
+    // task_machine_status.cpp: the agent's status and presence
+    void missed_offer(const std::string& agent_id, std::int64_t now);
+    void state_changed(const std::string& agent_id, const char* previous, const char* state, const char* reason,
+                       bool by_agent);
     void forget_if_idle(const std::string& conversation_id);
 
     void arm(const std::string& conversation_id, const Conversation& c, TimerKind kind, std::int64_t& deadline,
@@ -243,6 +256,7 @@ private:
     std::function<std::string()> new_uuid_;
     std::unordered_map<std::string, DeskAgent> agents_;
     Router router_;
+    AgentStatuses statuses_;
     std::map<std::string, Conversation> conversations_;        // by conversation id
     std::unordered_map<std::uint64_t, std::string> by_seq_;    // record seq → conversation id (timer tokens)
     std::uint64_t next_seq_ = 1;

@@ -84,8 +84,14 @@ public:
                 m.queued = true;
                 m.told_reserved = false;
             });
-            const auto online = event.data().is_object() ? event.data().find("agentsOnline") : event.data().end();
-            const bool nobody_online = online != event.data().end() && online->is_number_integer() && *online == 0;
+            // Nobody to offer it to: no agent logged in, or (agentsReady, from an agent plugin with statuses) none of
+            // them READY — either way the customer hears so at once, not "shortly".
+            const auto count_of = [&](const char* key) {
+                const auto it = event.data().is_object() ? event.data().find(key) : event.data().end();
+                return it != event.data().end() && it->is_number_integer() ? it->get<long long>() : -1LL;
+            };
+            const long long ready = count_of("agentsReady");
+            const bool nobody_online = (ready >= 0 ? ready : count_of("agentsOnline")) == 0;
             say(to, nobody_online && !config_.no_agent_online_reply.empty() ? config_.no_agent_online_reply
                                                                              : config_.queued_reply);
         } else if (name == "AGENT_RESERVED") {

@@ -1,7 +1,9 @@
 // The agent desk's defects of issue 16, in headless Chromium on a phone-width desk (390 px): no sideways scroll and
 // one column with a back button; offers announced in an aria-live region and a notice when one is missed; customer
 // and bot bubbles told apart; "Mine" as a listbox with a selected item; muted text at 4.5:1 at least; a wrap-up
-// without a category shows only the error; Leave asks first, and leaving one of two chats shows the other.
+// without a category shows only the error; Leave asks first, and leaving one of two chats shows the other. And the
+// agent status: Away gets no offers, Ready again does; a reload keeps the session (a token in sessionStorage, never
+// the password), the status and the open conversation, and badges what the customer wrote meanwhile.
 //
 // Each check is recorded, not thrown, where the scenario can go on without it, so one run names every defect still
 // there. Usage: node desk.test.mjs --cimrt build/cimrt --plugins build/plugins --artifacts <dir>
@@ -196,6 +198,60 @@ password_hash = ${JSON.stringify(h.hashPassword(PASSWORD))}
       `after leaving, the desk shows "${(await agent.locator('#placeholder').textContent()).trim()}", not the other chat`);
     await noSidewaysScroll(agent);
     await h.screenshots('desk-03-after-leave');
+  });
+
+  let fourth;
+  await step('the agent chooses Away: no offer comes; Ready again brings it', async () => {
+    await backToList(agent);
+    await agent.selectOption('#status', 'AWAY');
+    await agent.locator('#status[data-status="AWAY"]').waitFor();
+    const page = await h.openPage(urls.chat, 'customer4');
+    customers.push(page);
+    await page.locator('#connection[data-state="connected"]').waitFor();
+    await say(page, 'agent');
+    await page.locator('.msg[data-from="CUSTOMER"]', { hasText: 'agent' }).waitFor();
+    await agent.waitForTimeout(1_500);
+    expect(await agent.locator('.offer').count() === 0, 'an agent who is Away was offered a conversation');
+    await agent.selectOption('#status', 'READY');
+    await agent.locator('#status[data-status="READY"]').waitFor();
+    const offer = agent.locator('.offer[data-conversation-id]').last();
+    expect(await appears(offer), 'choosing Ready again brought no offer');
+    fourth = await offer.getAttribute('data-conversation-id');
+    await agent.click(`.offer[data-conversation-id="${fourth}"] button.accept`);
+    await agent.locator(`#conversation[data-conversation-id="${fourth}"]`).waitFor();
+    await agent.selectOption('#status', 'BUSY');
+    await agent.locator('#status[data-status="BUSY"]').waitFor();
+    await h.screenshots('desk-04-status');
+  });
+
+  await step('a reload keeps the session (a token, never the password) and badges what came meanwhile', async () => {
+    const stored = await agent.evaluate(() => JSON.stringify(Object.assign({}, window.sessionStorage)));
+    expect(!stored.includes(PASSWORD), 'the password is kept in the page\'s storage');
+    expect(/token/.test(stored), `no session token in sessionStorage: ${stored}`);
+    // The desk is gone while the customer of the other conversation writes; then it comes back in the same tab.
+    await agent.goto('about:blank');
+    await say(customers[1], 'are you still there?');
+    await customers[1].locator('.msg[data-from="CUSTOMER"]', { hasText: 'still there' }).waitFor();
+    await agent.goto(urls.desk);
+    await agent.locator('#connection[data-state="connected"]').waitFor();
+    expect(await agent.locator('#login-screen').isHidden(), 'the reload asked for the password again');
+    expect(await agent.locator('#status').inputValue() === 'BUSY', 'the status chosen before the reload is lost');
+    expect(await appears(agent.locator(`#conversation[data-conversation-id="${fourth}"]`)),
+      'the conversation open before the reload is not open again');
+    await backToList(agent);
+    const badge = agent.locator(`.mine[data-conversation-id="${second}"] .badge`);
+    expect(await appears(agent.locator(`.mine[data-conversation-id="${second}"] .badge`, { hasText: /\d/ })),
+      `no unread badge on the conversation written to during the reload ("${await badge.textContent().catch(() => '?')}")`);
+    await h.screenshots('desk-05-after-reload');
+  });
+
+  await step('an unknown session falls back to the login form with a clear message', async () => {
+    await agent.evaluate(() => window.sessionStorage.setItem('cimrt.desk.session',
+      JSON.stringify({ token: '0123456789abcdef0123456789abcdef', expiresAt: 0 })));
+    await agent.reload();
+    await agent.locator('#login-screen:visible').waitFor();
+    expect(await appears(agent.locator('#error', { hasText: /log in again/ })), 'no message says why the login form is back');
+    await h.screenshots('desk-06-session-refused');
   });
 
   h.check(failures.length === 0, `${failures.length} check(s) failed:\n  ${failures.join('\n  ')}`);

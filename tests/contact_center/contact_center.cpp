@@ -141,7 +141,7 @@ cim::Manifest EventRecorder::manifest() const {
                   "NO_AGENT_AVAILABLE", "AGENT_SUBSCRIBED", "AGENT_UNSUBSCRIBED",     "AGENT_RESPONSE_TIMEOUT",
                   "WRAPUP_APPLIED",   "THIRD_PARTY_ACTIVITY", "ACTIVITY_REACTION",    "MESSAGE_DELIVERY_NOTIFICATION",
                   "BOT_SUGGESTION",   "WHISPER_MESSAGE",    "BOT_TIMEOUT",            "ACTION_MESSAGE",
-                  "BOT_NOT_AVAILABLE"};
+                  "BOT_NOT_AVAILABLE", "cimrt.AGENT_STATE_CHANGED"};
     return m;
 }
 
@@ -155,6 +155,15 @@ void EventRecorder::on_event(const cim::Event& event) {
     std::lock_guard lock(mutex_);
     seen_.push_back(std::move(seen));
     changed_.notify_all();
+}
+
+std::vector<nlohmann::json> EventRecorder::all(const std::string& name) const {
+    std::lock_guard lock(mutex_);
+    std::vector<nlohmann::json> found;
+    for (const auto& e : seen_) {
+        if (e["name"] == name) found.push_back(e);
+    }
+    return found;
 }
 
 nlohmann::json EventRecorder::expect(const std::string& name, const std::string& conversation_id,

@@ -57,6 +57,8 @@ public:
     nlohmann::json expect(const std::string& name, const std::string& conversation_id = {},
                           std::chrono::milliseconds timeout = std::chrono::seconds(5));
     std::size_t count(const std::string& name, const std::string& conversation_id = {}) const;
+    /// Every event `name` seen so far, in the order they were delivered.
+    std::vector<nlohmann::json> all(const std::string& name) const;
 
 private:
     mutable std::mutex mutex_;

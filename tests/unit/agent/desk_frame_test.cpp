@@ -21,7 +21,12 @@ TEST_CASE("a desk frame decodes from text or parsed JSON alike, mistyped members
 TEST_CASE("the plugin's frames to a desk have the documented shapes") {
     CHECK(cim::agent::welcome_frame({"alice", "Alice", 2}, {"Resolved"}) ==
           json{{"type", "welcome"}, {"agent", {{"id", "alice"}, {"name", "Alice"}, {"capacity", 2}}},
-               {"wrapupCategories", {"Resolved"}}});
+               {"wrapupCategories", {"Resolved"}}, {"status", "READY"}});
+    CHECK(cim::agent::welcome_frame({"alice", "Alice", 2}, {"Resolved"}, "AWAY")["status"] == "AWAY");
+    CHECK(cim::agent::status_frame("AWAY", "MISSED_OFFERS", "You were set to Away") ==
+          json{{"type", "status"}, {"status", "AWAY"}, {"reason", "MISSED_OFFERS"}, {"notice", "You were set to Away"}});
+    CHECK(cim::agent::status_frame("BUSY", "CHOSEN") == json{{"type", "status"}, {"status", "BUSY"}, {"reason", "CHOSEN"}});
+    CHECK(cim::agent::session_refused_frame("log in") == json{{"type", "session_refused"}, {"error", "log in"}});
     json offer = cim::agent::offer_frame("c1", "u1", "task-1", 42);
     cim::agent::add_transcript(offer, json::array());
     CHECK(offer == json{{"type", "offer"}, {"conversationId", "c1"}, {"customerId", "u1"}, {"taskId", "task-1"},

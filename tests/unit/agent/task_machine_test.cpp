@@ -167,7 +167,7 @@ void alice_owns_c1(TaskMachine& m, Store* store = nullptr) {
 
 TEST_CASE("a queued conversation is offered to an online agent, with the offer's absolute deadline") {
     TaskMachine m = machine();
-    CHECK(m.login("alice", true, 0).size() == 2);  // welcome and the log line: nothing waits yet
+    CHECK(m.login("alice", true, 0).size() == 3);  // welcome, the log line, AGENT_STATE_CHANGED: nothing waits yet
     const Effects e = m.consume(find_agent("c1"), 1000);
     CHECK(published_names(e) == std::vector<std::string>{"TASK_ENQUEUED", "TASK_STATE_CHANGED", "AGENT_RESERVED",
                                                          "TASK_STATE_CHANGED"});
@@ -597,4 +597,92 @@ TEST_CASE("a restore skips a damaged record and drops what belonged to an agent 
     // Alice logs in: the waiting task is hers now.
     const Effects login = after.login("alice", true, 3200);
     CHECK(frame_types_to(login, "alice") == std::vector<std::string>{"offer"});
+}
+
+// ---- agent status (task_machine_status.cpp) ----------------------------------------------------------------------
+
+TEST_CASE("an agent who is BUSY or AWAY is not offered a task, and READY again dispatches it at once") {
+    TaskMachine m = machine();
+    m.login("alice", true, 0);
+    const Effects away = m.set_status("alice", "AWAY", 100);
+    CHECK(published_names(away) == std::vector<std::string>{"cimrt.AGENT_STATE_CHANGED"});
+    CHECK(data_of(all<effect::Publish>(away)[0])["state"] == "AWAY");
+    CHECK(frame_types_to(away, "alice") == std::vector<std::string>{"status"});
+    Effects e = m.consume(find_agent("c1"), 1000);
+    CHECK(frame_types_to(e, "alice").empty());
+    CHECK(data_of(the_publish(e, "TASK_ENQUEUED"))["agentsReady"] == 0);
+    CHECK(data_of(the_publish(e, "TASK_ENQUEUED"))["agentsOnline"] == 1);
+    CHECK(frame_types_to(m.set_status("alice", "BUSY", 1100), "alice") == std::vector<std::string>{"status"});
+    e = m.set_status("alice", "READY", 1200);
+    CHECK(frame_types_to(e, "alice") == std::vector<std::string>{"status", "offer"});
+    // The same status again changes nothing: this desk is told where it stands, nothing is published.
+    e = m.set_status("alice", "READY", 1300);
+    CHECK(published_names(e).empty());
+    CHECK(replies(e).at(0)["type"] == "status");
+    CHECK(the_error(m.set_status("alice", "ready", 1400)) == "unknown status 'ready' (READY, BUSY or AWAY)");
+}
+
+TEST_CASE("the N-th offer an agent lets time out in a row sets them AWAY before the task is offered again") {
+    auto s = settings(1, 1);
+    s.auto_away_after_missed_offers = 2;
+    TaskMachine m = machine(s);
+    m.login("alice", true, 0);
+    m.consume(find_agent("c1"), 10);  // to alice
+    Effects e = m.timer_fired(token(1, TimerKind::offer), 10 + accept_ms);
+    CHECK(frame_types_to(e, "alice") == std::vector<std::string>{"offer_withdrawn"});
+    m.consume(find_agent("c2"), 40000);  // to alice: she is skipped for c1 only
+    e = m.timer_fired(token(2, TimerKind::offer), 40000 + accept_ms);
+    const auto frames = frames_to(e, "alice");
+    REQUIRE(frames.size() == 2);
+    CHECK(frames[1]["type"] == "status");
+    CHECK(frames[1]["status"] == "AWAY");
+    CHECK(frames[1]["reason"] == "MISSED_OFFERS");
+    const json changed = data_of(the_publish(e, "cimrt.AGENT_STATE_CHANGED"));
+    CHECK(changed["missedOffers"] == 2);
+    CHECK(changed["previousState"] == "READY");
+    CHECK(m.status_of("alice") == cim::agent::AgentStatus::away);
+    // bob logs in: both waiting tasks are his to take (one at a time), alice gets nothing more.
+    e = m.login("bob", true, 80000);
+    CHECK(frame_types_to(e, "alice").empty());
+}
+
+TEST_CASE("a declined or accepted offer starts the count of missed offers again, 0 never sets anyone away") {
+    auto s = settings(3, 1);
+    s.auto_away_after_missed_offers = 2;
+    TaskMachine m = machine(s);
+    m.login("alice", true, 0);
+    m.consume(find_agent("c1"), 10);
+    m.timer_fired(token(1, TimerKind::offer), 10 + accept_ms);  // one miss
+    m.consume(find_agent("c2"), 40000);
+    m.decline("alice", "c2", 40001);                          // there: the count starts again
+    m.consume(find_agent("c3"), 50000);
+    const Effects e = m.timer_fired(token(3, TimerKind::offer), 50000 + accept_ms);
+    CHECK(m.status_of("alice") == cim::agent::AgentStatus::ready);
+    CHECK(published_names(e) == std::vector<std::string>{"ACCEPT_TIMEOUT", "TASK_STATE_CHANGED"});
+
+    auto never = settings(1, 1);
+    never.auto_away_after_missed_offers = 0;
+    TaskMachine n = machine(never);
+    n.login("alice", true, 0);
+    for (int i = 0; i < 5; ++i) {
+        const std::string c = "c" + std::to_string(i + 1);
+        n.consume(find_agent(c), i * 40000);
+        n.timer_fired(token(static_cast<std::uint64_t>(i + 1), TimerKind::offer), i * 40000 + accept_ms);
+    }
+    CHECK(n.status_of("alice") == cim::agent::AgentStatus::ready);
+}
+
+TEST_CASE("the chosen status outlives a logout, and login and logout are published as presence") {
+    TaskMachine m = machine();
+    m.login("alice", true, 0);
+    m.set_status("alice", "BUSY", 10);
+    Effects e = m.logout("alice", 20);
+    CHECK(data_of(the_publish(e, "cimrt.AGENT_STATE_CHANGED"))["state"] == "OFFLINE");
+    CHECK(data_of(the_publish(e, "cimrt.AGENT_STATE_CHANGED"))["previousState"] == "BUSY");
+    e = m.login("alice", true, 30);
+    CHECK(replies(e).at(0)["status"] == "BUSY");
+    const json back = data_of(the_publish(e, "cimrt.AGENT_STATE_CHANGED"));
+    CHECK(back["state"] == "BUSY");
+    CHECK(back["reason"] == "LOGIN");
+    CHECK(published_names(m.login("alice", false, 40)).empty());  // a second desk: no change of presence
 }
