@@ -504,8 +504,8 @@ TEST_CASE("version: --version names the CLI version and the plugin ABI version",
 TEST_CASE("help: --help works for cimrt and every subcommand", "[cli]") {
     const auto top = cimrt({"--help"});
     REQUIRE_THAT(top, ExitsWith(0));
-    for (const char* command :
-         {"run", "check", "plugins", "events", "graph", "publish", "inspect", "journal", "hash-password"}) {
+    for (const char* command : {"run", "check", "plugins", "events", "graph", "publish", "inspect", "journal", "report",
+                                "hash-password"}) {
         INFO(command);
         CHECK_THAT(top.out, Catch::Contains(std::string("  ") + command + " "));
         const auto help = cimrt({command, "--help"});
