@@ -505,7 +505,7 @@ TEST_CASE("help: --help works for cimrt and every subcommand", "[cli]") {
     const auto top = cimrt({"--help"});
     REQUIRE_THAT(top, ExitsWith(0));
     for (const char* command : {"run", "check", "plugins", "events", "graph", "publish", "inspect", "journal", "report",
-                                "hash-password"}) {
+                                "export", "hash-password"}) {
         INFO(command);
         CHECK_THAT(top.out, Catch::Contains(std::string("  ") + command + " "));
         const auto help = cimrt({command, "--help"});

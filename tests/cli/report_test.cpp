@@ -1,7 +1,7 @@
-// `cimrt report` on a journal with known answers: a day of four chats, written by
+// `cimrt report` and `cimrt export bot-training` on a journal with known answers: a day of four chats, written by
 // hand and published through `cimrt publish` into a real SQLite store (the runtime adds what it derives, such as
 // TOPIC_STATE_CHANGED). Every figure asserted below is worked out in the comments from the events, by the definitions
-// of docs/reports.md.
+// of docs/reports.md and docs/bot-training.md.
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <filesystem>
@@ -410,4 +410,103 @@ TEST_CASE("report: a bad --since, --until or --threshold, or --json with --csv, 
     CHECK(report["overall"]["serviceLevelPercent"].is_null());
     CHECK(report["overall"]["avgWaitSeconds"].is_null());
     CHECK(report["queues"].empty());
+}
+
+// ---------------------------------------------------------------------------------------------- export bot-training
+
+namespace {
+
+// What the Rasa file of day_of_chats() holds: the three flagged customer messages under their labels.
+const std::string expected_rasa =
+    "# Flagged customer messages from the cimrt journal (cimrt export bot-training); see docs/bot-training.md.\n"
+    "version: \"3.1\"\n"
+    "nlu:\n"
+    "- intent: flag_inappropriate\n"
+    "  examples: |\n"
+    "    - Are you open on Saturday? #weekend \"really\": yes\n"
+    "- intent: flag_needs_review\n"
+    "  examples: |\n"
+    "    - I want to talk to an agent\n"
+    "- intent: order_status\n"
+    "  examples: |\n"
+    "    - my order is late\n";
+
+// The YAML as a YAML parser reads it, as JSON: PyYAML's safe_load when python3 has it, else nullopt.
+std::optional<json> load_yaml(const std::string& yaml) {
+    const std::string python = "/usr/bin/python3";
+    if (!std::filesystem::exists(python)) return std::nullopt;
+    const auto probe = cim::test::run_process({python, "-c", "import yaml"}, "", 30s);
+    if (probe.timed_out || probe.exit_code != 0) return std::nullopt;
+    const auto loaded = cim::test::run_process(
+        {python, "-c", "import json, sys, yaml; print(json.dumps(yaml.safe_load(sys.stdin.read())))"}, yaml, 30s);
+    REQUIRE(loaded.exit_code == 0);
+    return json::parse(loaded.out);
+}
+
+}  // namespace
+
+TEST_CASE("export bot-training --format rasa loads as YAML and holds the flagged examples", "[cli][export]") {
+    Day day;
+    const auto rasa = cimrt({"export", "bot-training", day.config, "--format", "rasa"});
+    REQUIRE_THAT(rasa, ExitsWith(0));
+    // Flags: INAPPROPRIATE on the bot's reply to the Saturday question (its line break folded into one line), "Needs
+    // Review" on a customer message, UNHELPFUL with the trainer's intent order_status on the fallback reply. The
+    // emoji is no flag; the flag on "nope" matches no message and is reported.
+    CHECK(rasa.out == expected_rasa);
+    CHECK(rasa.err == "exported 3 example(s); 1 flag(s) refer to no customer or bot message and were left out\n");
+
+    if (const auto loaded = load_yaml(rasa.out)) {
+        CHECK(*loaded ==
+              json{{"version", "3.1"},
+                   {"nlu", json::array({
+                               {{"intent", "flag_inappropriate"},
+                                {"examples", "- Are you open on Saturday? #weekend \"really\": yes\n"}},
+                               {{"intent", "flag_needs_review"}, {"examples", "- I want to talk to an agent\n"}},
+                               {{"intent", "order_status"}, {"examples", "- my order is late\n"}},
+                           })}});
+    } else {
+        WARN("python3 with PyYAML is not installed: the YAML was checked against its expected text only");
+    }
+
+    // --since: only customer messages from then on; conv-transfer's flag remains.
+    const auto late = cimrt({"export", "bot-training", day.config, "--format", "rasa", "--since", ms_at(300)});
+    REQUIRE_THAT(late, ExitsWith(0));
+    CHECK_THAT(late.out, Catch::EndsWith("nlu:\n- intent: order_status\n  examples: |\n    - my order is late\n"));
+}
+
+TEST_CASE("export bot-training --format jsonl has every answered or flagged customer message with its reply and flags",
+          "[cli][export]") {
+    Day day;
+    const auto jsonl = cimrt({"export", "bot-training", day.config});  // jsonl is the default
+    REQUIRE_THAT(jsonl, ExitsWith(0));
+    std::map<std::string, json> by_id;
+    for (const auto& line : lines_of(jsonl.out)) {
+        const json example = json::parse(line);
+        by_id[example["messageId"].get<std::string>()] = example;
+    }
+    // Seven customer messages the bot answered; "thanks" (b-m2, with an agent in) was neither answered nor flagged.
+    CHECK(by_id.size() == 7);
+    CHECK(by_id.count("b-m2") == 0);
+    CHECK(by_id["a-m2"] == json{{"conversationId", "conv-bot"},
+                                {"messageId", "a-m2"},
+                                {"timestamp", t0 + 5000},
+                                {"text", "Are you open on Saturday? #weekend \"really\": yes"},
+                                {"botReply", hours},
+                                {"botMessageId", "a-b2"},
+                                {"flags", json::array({{{"flag", "INAPPROPRIATE"},
+                                                        {"by", "trainer-1"},
+                                                        {"byType", "AGENT"},
+                                                        {"on", "BOT_MESSAGE"},
+                                                        {"timestamp", t0 + 6000}}})},
+                                {"labels", json::array({"flag_inappropriate"})}});
+    CHECK(by_id["a-m1"]["flags"].empty());
+    CHECK(by_id["a-m1"]["labels"].empty());
+    CHECK(by_id["b-m1"]["flags"][0]["on"] == "CUSTOMER_MESSAGE");
+    CHECK(by_id["b-m1"]["labels"] == json::array({"flag_needs_review"}));
+    CHECK(by_id["d-m2"]["flags"][0]["intent"] == "order_status");
+    CHECK(by_id["d-m2"]["labels"] == json::array({"order_status"}));
+    CHECK(jsonl.err == "exported 7 example(s); 1 flag(s) refer to no customer or bot message and were left out\n");
+
+    REQUIRE_THAT(cimrt({"export", "bot-training", day.config, "--format", "csv"}), ExitsWith(64));
+    REQUIRE_THAT(cimrt({"export"}), ExitsWith(64));
 }
