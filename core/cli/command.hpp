@@ -37,5 +37,7 @@ void add_inspect_command(CLI::App& app, int& exit);
 void add_journal_command(CLI::App& app, int& exit);
 void add_hash_password_command(CLI::App& app, int& exit);
 void add_reload_command(CLI::App& app, int& exit);
+void add_report_command(CLI::App& app, int& exit);
+void add_export_command(CLI::App& app, int& exit);
 
 }  // namespace cim::cli

@@ -3,11 +3,36 @@
 #pragma once
 
 #include <map>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace cim::cli {
+
+/// One survey answer: `score` on a scale of 1..`scale`, about the agents in `agent_ids`.
+struct CsatRating {
+    long score = 0;
+    long scale = 0;
+    std::vector<std::string> agent_ids;
+};
+
+/// The rating an event carries, if it is a CSAT activity this report can read; nullopt for anything else.
+std::optional<CsatRating> csat_rating_of(const nlohmann::json& event);
+
+/// The tally of a set of ratings: responses, average and top-two-box share. Shared by `inspect csat` and `report`.
+class CsatTally {
+public:
+    void add(const CsatRating& rating);
+    /// {"responses", "average", "csatPercent"}; csatPercent is the share of answers in the top two options of the
+    /// scale (the usual "top-two-box"); average and csatPercent are null without responses.
+    nlohmann::json to_json() const;
+
+private:
+    long responses_ = 0;
+    long score_sum_ = 0;
+    long satisfied_ = 0;
+};
 
 /// Accumulates CSAT activities; feed it journal lines in their wire form.
 class CsatReport {
@@ -15,21 +40,12 @@ public:
     /// Counts the line if it is a CSAT activity; anything else (or malformed) is skipped.
     void add_journal_line(const std::string& line);
 
-    /// {"overall": Score, "agents": [{"agentId", ...Score}]} with Score = {"responses", "average", "csatPercent"};
-    /// csatPercent is the share of answers in the top two options of the scale (the usual "top-two-box").
+    /// {"overall": Score, "agents": [{"agentId", ...Score}]} with Score = CsatTally::to_json().
     nlohmann::json to_json() const;
 
 private:
-    struct Tally {
-        long responses = 0;
-        long score_sum = 0;
-        long satisfied = 0;
-    };
-    static void count(Tally& tally, long score, long scale);
-    static nlohmann::json score_json(const Tally& tally);
-
-    Tally overall_;
-    std::map<std::string, Tally> agents_;
+    CsatTally overall_;
+    std::map<std::string, CsatTally> agents_;
 };
 
 }  // namespace cim::cli

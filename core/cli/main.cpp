@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
     cim::cli::add_publish_command(app, exit);
     cim::cli::add_inspect_command(app, exit);
     cim::cli::add_journal_command(app, exit);
+    cim::cli::add_report_command(app, exit);
+    cim::cli::add_export_command(app, exit);
     cim::cli::add_hash_password_command(app, exit);
 
     try {

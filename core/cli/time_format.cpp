@@ -22,6 +22,19 @@ std::string format_timestamp(std::int64_t ms) {
     return buffer;
 }
 
+std::optional<std::int64_t> parse_duration_ms(std::string_view text) {
+    std::int64_t number = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (text.empty() || ec != std::errc() || number < 0) return std::nullopt;
+    const std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
+    if (unit == "ms") return number;
+    if (unit == "s") return number * 1000;
+    if (unit == "m") return number * 60'000;
+    if (unit == "h") return number * 3'600'000;
+    if (unit == "d") return number * 86'400'000;
+    return std::nullopt;
+}
+
 std::optional<std::int64_t> parse_time(std::string_view text, std::int64_t now_ms) {
     if (text.empty()) return std::nullopt;
     std::int64_t number = 0;
@@ -29,11 +42,7 @@ std::optional<std::int64_t> parse_time(std::string_view text, std::int64_t now_m
     if (ec != std::errc() || number < 0) return std::nullopt;
     const std::string_view rest(end, static_cast<std::size_t>(text.data() + text.size() - end));
     if (rest.empty()) return number;  // ms since the epoch
-    if (rest == "ms") return now_ms - number;
-    if (rest == "s") return now_ms - number * 1000;
-    if (rest == "m") return now_ms - number * 60'000;
-    if (rest == "h") return now_ms - number * 3'600'000;
-    if (rest == "d") return now_ms - number * 86'400'000;
+    if (const auto ago = parse_duration_ms(text)) return now_ms - *ago;
 
     std::tm utc{};
     int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, consumed = 0;
