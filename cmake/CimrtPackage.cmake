@@ -65,11 +65,12 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_CIMRT_PACKAGE_NAME cimrt)
 set(CPACK_DEBIAN_CIMRT-DEV_PACKAGE_NAME cimrt-dev)
-set(CPACK_DEBIAN_CIMRT_DESCRIPTION "contact-center event runtime with a plugin bus
- cimrt loads plugins built against a stable C ABI, wires them from the events each declares, tracks channel sessions
- and conversations and journals every accepted event. Runs as the systemd service cimrt.")
-set(CPACK_DEBIAN_CIMRT-DEV_DESCRIPTION "cimrt plugin SDK and embedding API
- Headers and the cimrt-sdk CMake package: build plugins (cimrt_add_plugin) or embed the runtime (cimrt::core).")
+# The synopsis is CPACK_PACKAGE_DESCRIPTION_SUMMARY for both; these are the extended descriptions.
+set(CPACK_DEBIAN_CIMRT_DESCRIPTION "cimrt loads plugins built against a stable C ABI, wires them from the events each
+declares, tracks channel sessions and conversations and journals every accepted event. Runs as the systemd service
+cimrt.")
+set(CPACK_DEBIAN_CIMRT-DEV_DESCRIPTION "The plugin SDK and the embedding API: headers and the cimrt-sdk CMake package,
+to build plugins (cimrt_add_plugin) or embed the runtime (cimrt::core).")
 # Shared-library dependencies (libsystemd0, libsodium23, libsqlite3-0, libjemalloc2, ...) from dpkg-shlibdeps;
 # adduser for the postinst.
 set(CPACK_DEBIAN_CIMRT_PACKAGE_SHLIBDEPS ON)
