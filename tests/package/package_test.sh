@@ -14,6 +14,7 @@ fail() { echo "package test: $*" >&2; exit 1; }
 # -B keeps CPack's staging folders out of the build tree.
 cpack -G DEB --config "$build/CPackConfig.cmake" -B "$out/debs" >"$out/cpack.log" 2>&1 ||
   { cat "$out/cpack.log" >&2; fail "cpack -G DEB failed"; }
+rm -rf "$out/debs/_CPack_Packages"   # the staging copies; the .debs are what is tested
 version=$(sed -n 's/^set(CPACK_PACKAGE_VERSION "\(.*\)")$/\1/p' "$build/CPackConfig.cmake")
 arch=$(dpkg --print-architecture)
 runtime_deb="$out/debs/cimrt_${version}_${arch}.deb"
