@@ -16,6 +16,7 @@ packages=(
   libsqlite3-dev catch2
   libsodium-dev                                              # agents' salted password hashes (argon2id)
   libjemalloc-dev                                            # the cimrt executable's allocator
+  libsystemd-dev                                             # sd_notify: the packaged unit is Type=notify
   clang libc++-dev libc++abi-dev                             # the cross-stdlib plugin test
   graphviz                                                   # `cimrt graph` output is checked with dot
   nats-server libnats-dev                                    # scale-out and benchmark baseline

@@ -7,6 +7,7 @@
 #include "cim/runtime/runtime.hpp"
 #include "command.hpp"
 #include "control_socket.hpp"
+#include "service_notify.hpp"
 
 namespace cim::cli {
 namespace {
@@ -19,6 +20,20 @@ const char* kind_name(cim::runtime::Error::Kind kind) {
         case cim::runtime::Error::Kind::stuck: return "stuck";
     }
     return "unknown";
+}
+
+// What `systemctl status` shows while the runtime serves.
+std::string serving_status(const cim::runtime::Runtime& runtime) {
+    return "serving with " + std::to_string(runtime.plugins().size()) + " plugin(s)";
+}
+
+// A reload, told to the service manager (Type=notify): RELOADING=1 before, READY=1 after, whatever its outcome —
+// a failed reload rolls back or keeps the old wiring, so the runtime serves either way.
+cim::runtime::ReloadReport notified_reload(cim::runtime::Runtime& runtime, const std::string* config) {
+    service_notify::reloading();
+    auto report = config ? runtime.reload(*config) : runtime.reload();
+    service_notify::ready(serving_status(runtime));
+    return report;
 }
 
 // The control socket's answer to "reload": the report, as `cimrt reload` prints it.
@@ -72,24 +87,27 @@ void add_run_command(CLI::App& app, int& exit) {
                 throw cim::runtime::Error(cim::runtime::Error::Kind::config, e.what());
             }
             control->on("reload", [&runtime](const nlohmann::json& request) {
-                const auto report = request.contains("config") && request["config"].is_string()
-                                        ? runtime->reload(request["config"].get<std::string>())
-                                        : runtime->reload();
-                return to_json(report);
+                if (request.contains("config") && request["config"].is_string()) {
+                    const auto requested = request["config"].get<std::string>();
+                    return to_json(notified_reload(*runtime, &requested));
+                }
+                return to_json(notified_reload(*runtime, nullptr));
             });
             runtime->start();
             control->start();
             std::cerr << "cimrt: running " << *config << " with " << runtime->plugins().size()
                       << " plugin(s); Ctrl-C to stop, SIGHUP or `cimrt reload` to re-read it\n";
+            service_notify::ready(serving_status(*runtime));
             int received = 0;
             for (;;) {
                 sigwait(&signals, &received);
                 if (received != SIGHUP) break;
-                const auto report = runtime->reload();  // logs its outcome, file:line:column included
+                const auto report = notified_reload(*runtime, nullptr);  // logs its outcome, file:line:column included
                 std::cerr << "cimrt: SIGHUP, reload " << (report.ok ? "done: " : "failed: ") << report.summary()
                           << '\n';
             }
             std::cerr << "cimrt: " << (received == SIGINT ? "SIGINT" : "SIGTERM") << ", draining\n";
+            service_notify::stopping();
             control.reset();  // no reload may race the stop
             runtime->stop();
             return exit_ok;

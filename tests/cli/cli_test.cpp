@@ -1,7 +1,11 @@
 // The `cimrt` binary as an operator meets it: each test runs the built executable as a child process against config
 // files in a fresh temporary directory and asserts exit codes and the exact text on stdout and stderr.
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -593,6 +597,65 @@ TEST_CASE("run serves until SIGTERM or SIGINT, then drains and exits 0", "[cli][
     REQUIRE(draining != std::string::npos);
     CHECK(err.find("cimrt: running ") < draining);
     CHECK(err.find("stopped:", draining) != std::string::npos);
+}
+
+namespace {
+
+// systemd's end of the readiness protocol: a datagram socket the child finds in NOTIFY_SOCKET.
+class NotifySocket {
+public:
+    explicit NotifySocket(const std::filesystem::path& path) : path_(path.string()) {
+        fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        REQUIRE(fd_ >= 0);
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        REQUIRE(path_.size() < sizeof(address.sun_path));
+        std::copy(path_.begin(), path_.end(), address.sun_path);
+        REQUIRE(::bind(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0);
+    }
+    ~NotifySocket() { ::close(fd_); }
+    NotifySocket(const NotifySocket&) = delete;
+    NotifySocket& operator=(const NotifySocket&) = delete;
+
+    const std::string& path() const { return path_; }
+
+    /// The next message, or "" when none came within `limit`.
+    std::string next(std::chrono::milliseconds limit) {
+        pollfd ready{fd_, POLLIN, 0};
+        if (::poll(&ready, 1, static_cast<int>(limit.count())) != 1) return {};
+        char buffer[4096];
+        const auto size = ::recv(fd_, buffer, sizeof(buffer), 0);
+        return size > 0 ? std::string(buffer, static_cast<std::size_t>(size)) : std::string();
+    }
+
+private:
+    std::string path_;
+    int fd_ = -1;
+};
+
+}  // namespace
+
+// The packaged unit is Type=notify (packaging/debian/cimrt.service.in): systemd learns from these when a start, a
+// reload and a stop happen.
+TEST_CASE("run tells systemd READY=1 once serving, RELOADING=1 then READY=1 around SIGHUP, STOPPING=1 on stop",
+          "[cli][run]") {
+    Workspace ws;
+    const std::string config = ws.config("[plugins.greeter]\n");
+    NotifySocket notify(ws.path() / "notify.sock");
+    ::setenv("NOTIFY_SOCKET", notify.path().c_str(), 1);
+    ChildProcess child({cimrt_binary, "run", config});
+    ::unsetenv("NOTIFY_SOCKET");
+    require_running(child);
+
+    const auto ready = notify.next(10s);
+    CHECK_THAT(ready, Catch::Contains("READY=1") && Catch::Contains("STATUS=serving with 1 plugin(s)"));
+    child.send_signal(SIGHUP);
+    const auto reloading = notify.next(10s);
+    CHECK_THAT(reloading, Catch::Contains("RELOADING=1") && Catch::Contains("MONOTONIC_USEC="));
+    CHECK_THAT(notify.next(10s), Catch::Contains("READY=1"));
+    child.send_signal(SIGTERM);
+    CHECK_THAT(notify.next(10s), Catch::Contains("STOPPING=1"));
+    CHECK(exit_within(child, 5s) == 0);
 }
 
 TEST_CASE("run owns its SQLite store while it runs: another cimrt cannot publish into it, but can read it",
