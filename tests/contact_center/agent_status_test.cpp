@@ -15,19 +15,10 @@ using cim::test::WsClient;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
+using cim::test::agent;
+using cim::test::wants_agent;
+
 namespace {
-
-std::string agent(const std::string& id, int capacity) {
-    return "[[plugins.agent.agents]]\nid = \"" + id + "\"\ncapacity = " + std::to_string(capacity) +
-           "\npassword_hash = \"" + password_hash("secret") + "\"\n";
-}
-
-std::unique_ptr<WsClient> wants_agent(ContactCenter& cc) {
-    auto page = cc.customer();
-    page->send({{"type", "message"}, {"text", "agent"}});
-    page->expect("the hand-over", [](const json& f) { return f.value("text", "") == "Let me find an agent for you."; });
-    return page;
-}
 
 std::function<bool(const json&)> status_is(const std::string& status) {
     return [status](const json& f) { return f.value("type", "") == "status" && f.value("status", "") == status; };

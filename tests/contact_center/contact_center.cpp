@@ -234,6 +234,19 @@ std::unique_ptr<WsClient> agent_desk(std::uint16_t agent_port, const std::string
     return client;
 }
 
+std::string agent(const std::string& id, int capacity) {
+    return "[[plugins.agent.agents]]\nid = \"" + id + "\"\ncapacity = " + std::to_string(capacity) +
+           "\npassword_hash = \"" + password_hash("secret") + "\"\n";
+}
+
+std::unique_ptr<WsClient> wants_agent(ContactCenter& cc) {
+    auto page = cc.customer();
+    page->send({{"type", "message"}, {"text", "agent"}});
+    page->expect("the hand-over",
+                 [](const nlohmann::json& f) { return f.value("text", "") == "Let me find an agent for you."; });
+    return page;
+}
+
 ContactCenter::ContactCenter(ContactCenterSetup setup) {
     static std::atomic<int> counter{0};
     dir = std::filesystem::temp_directory_path() /

@@ -128,6 +128,12 @@ private:
     cim::core::ManualClock* clock_ = nullptr;
 };
 
+/// An [[plugins.agent.agents]] table for `id` with `capacity` and the password "secret".
+std::string agent(const std::string& id, int capacity);
+/// A customer who asks for an agent: the page, once the bot has said it hands over (kept open: a closed page does
+/// not end the session).
+std::unique_ptr<WsClient> wants_agent(ContactCenter& cc);
+
 /// The journal's events named `name` in a conversation view's activities, updates included.
 std::vector<nlohmann::json> events_named(const nlohmann::json& conversation, const std::string& name);
 

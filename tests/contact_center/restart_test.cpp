@@ -10,16 +10,7 @@ using cim::test::frame_of;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-namespace {
-
-std::unique_ptr<cim::test::WsClient> wants_agent(ContactCenter& cc) {
-    auto page = cc.customer();
-    page->send({{"type", "message"}, {"text", "agent"}});
-    page->expect("the hand-over", [](const json& f) { return f.value("text", "") == "Let me find an agent for you."; });
-    return page;
-}
-
-}  // namespace
+using cim::test::wants_agent;
 
 TEST_CASE("after a restart an agent gets back the conversation they own and their pending offer, at its real deadline") {
     ContactCenter cc;  // accept_timeout 30s, queue_timeout 2m

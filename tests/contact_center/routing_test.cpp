@@ -13,22 +13,9 @@ using cim::test::password_hash;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-namespace {
+using cim::test::agent;
+using cim::test::wants_agent;
 
-std::string agent(const std::string& id, int capacity) {
-    return "[[plugins.agent.agents]]\nid = \"" + id + "\"\ncapacity = " + std::to_string(capacity) +
-           "\npassword_hash = \"" + password_hash("secret") + "\"\n";
-}
-
-// A customer who asks for an agent; returns the page (kept open: a closed page does not end the session).
-std::unique_ptr<cim::test::WsClient> wants_agent(ContactCenter& cc) {
-    auto page = cc.customer();
-    page->send({{"type", "message"}, {"text", "agent"}});
-    page->expect("the hand-over", [](const json& f) { return f.value("text", "") == "Let me find an agent for you."; });
-    return page;
-}
-
-}  // namespace
 
 TEST_CASE("an agent is never offered more conversations than their capacity") {
     ContactCenterSetup setup;

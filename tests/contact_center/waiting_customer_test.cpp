@@ -15,16 +15,14 @@ using cim::test::password_hash;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
+using cim::test::agent;
+using cim::test::wants_agent;
+
 namespace {
 
 const std::string fallback = "Sorry, I did not get that. Type 'agent' to talk to a person.";
 const std::string no_agent = "Sorry, no agent is available right now. I am still here to help.";
 const std::string waiting_line = "Waiting for an agent...";
-
-std::string agent(const std::string& id, int capacity) {
-    return "[[plugins.agent.agents]]\nid = \"" + id + "\"\ncapacity = " + std::to_string(capacity) +
-           "\npassword_hash = \"" + password_hash("secret") + "\"\n";
-}
 
 std::function<bool(const json&)> text_is(const std::string& text) {
     return [text](const json& f) { return f.value("text", "") == text; };
@@ -44,13 +42,6 @@ bool waiting_line_cleared(const cim::test::WsClient& page) {
         }
         return false;
     });
-}
-
-std::unique_ptr<cim::test::WsClient> wants_agent(ContactCenter& cc) {
-    auto page = cc.customer();
-    page->send({{"type", "message"}, {"text", "agent"}});
-    page->expect("the hand-over", text_is("Let me find an agent for you."));
-    return page;
 }
 
 }  // namespace

@@ -59,18 +59,27 @@ void PrometheusText::sample(std::string_view name, const Labels& labels, std::ui
 void PrometheusText::histogram(std::string_view name, std::string_view help, const std::vector<double>& bounds,
                                const std::vector<std::uint64_t>& counts, double sum) {
     family(name, "histogram", help);
+    histogram_samples(name, {}, bounds, counts, sum);
+}
+
+void PrometheusText::histogram_samples(std::string_view name, const Labels& labels, const std::vector<double>& bounds,
+                                       const std::vector<std::uint64_t>& counts, double sum) {
     const std::string bucket = std::string(name) + "_bucket";
+    Labels with_le = labels;
+    with_le.emplace_back("le", "");
     std::uint64_t cumulative = 0;
     char le[32];
     for (std::size_t i = 0; i < bounds.size(); ++i) {
         cumulative += i < counts.size() ? counts[i] : 0;
         std::snprintf(le, sizeof le, "%g", bounds[i]);
-        sample(bucket, {{"le", le}}, cumulative);
+        with_le.back().second = le;
+        sample(bucket, with_le, cumulative);
     }
     if (counts.size() > bounds.size()) cumulative += counts[bounds.size()];
-    sample(bucket, {{"le", "+Inf"}}, cumulative);
-    sample(std::string(name) + "_sum", {}, sum);
-    sample(std::string(name) + "_count", {}, cumulative);
+    with_le.back().second = "+Inf";
+    sample(bucket, with_le, cumulative);
+    sample(std::string(name) + "_sum", labels, sum);
+    sample(std::string(name) + "_count", labels, cumulative);
 }
 
 }  // namespace cim::core

@@ -25,6 +25,10 @@ public:
     /// the overflow above the last bound); `sum` in seconds.
     void histogram(std::string_view name, std::string_view help, const std::vector<double>& bounds,
                    const std::vector<std::uint64_t>& counts, double sum);
+    /// One histogram series of the family declared last: its `_bucket` samples (cumulative, then +Inf), `_sum` and
+    /// `_count`, each with `labels` (plus `le` on the buckets).
+    void histogram_samples(std::string_view name, const Labels& labels, const std::vector<double>& bounds,
+                           const std::vector<std::uint64_t>& counts, double sum);
 
     const std::string& text() const noexcept { return out_; }
 

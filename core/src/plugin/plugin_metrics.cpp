@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
 #include <nlohmann/json.hpp>
 
@@ -141,25 +140,11 @@ void write_plugin_metrics(PrometheusText& out, const std::vector<PluginMetricsVi
             for (const PluginMetrics::Series& series : family->series) {
                 Labels labels{{"plugin", view->instance}};
                 labels.insert(labels.end(), series.labels.begin(), series.labels.end());
-                if (first.kind != CIM_METRIC_HISTOGRAM) {
+                if (first.kind == CIM_METRIC_HISTOGRAM) {
+                    out.histogram_samples(full_name, labels, bounds, series.buckets, series.sum);
+                } else {
                     out.sample(full_name, labels, series.value);
-                    continue;
                 }
-                std::uint64_t cumulative = 0;
-                char le[32];
-                for (std::size_t i = 0; i < bounds.size(); ++i) {
-                    cumulative += series.buckets[i];
-                    std::snprintf(le, sizeof le, "%g", bounds[i]);
-                    Labels with_le = labels;
-                    with_le.emplace_back("le", le);
-                    out.sample(full_name + "_bucket", with_le, cumulative);
-                }
-                cumulative += series.buckets[bounds.size()];
-                Labels with_inf = labels;
-                with_inf.emplace_back("le", "+Inf");
-                out.sample(full_name + "_bucket", with_inf, cumulative);
-                out.sample(full_name + "_sum", labels, series.sum);
-                out.sample(full_name + "_count", labels, cumulative);
             }
         }
     }
